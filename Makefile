@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# embargo: make builds build/embargod and build/embargo; make check runs every test.
+# Everything is built under $(OUTPUT); V=1 shows the commands.
+
+OUTPUT ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PREFIX ?= /usr/local
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Ibpf -Iuserspace/lib -I$(OUTPUT)
+override CFLAGS += $(WARNINGS) -std=gnu11 -MMD -MP
+LIBS_BPF := -lbpf -lelf -lz
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+.PHONY: all check test unit deps clean format lint vmtest
+
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+DAEMON_SRCS := $(wildcard userspace/embargod/*.c)
+DAEMON_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(DAEMON_SRCS))
+CLI_SRCS := $(wildcard userspace/embargo/*.c)
+CLI_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(CLI_SRCS))
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+all: $(OUTPUT)/embargod $(OUTPUT)/embargo
+
+# The kernel's types, for CO-RE: generated from the running kernel's BTF, never committed.
+$(OUTPUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "no BTF at $(VMLINUX_BTF): the kernel needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(OUTPUT) -Ibpf -MMD -MP -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/obj/%.o: userspace/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(DAEMON_OBJS): $(SKELS)
+
+$(OUTPUT)/libembargo.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/embargod: $(DAEMON_OBJS) $(OUTPUT)/libembargo.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_BPF) -o $@
+
+$(OUTPUT)/embargo: $(CLI_OBJS) $(OUTPUT)/libembargo.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+# Unit tests are built with sanitizers: they run the library code on hostile input.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/tap.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) -o $@
+
+# Test helpers run inside the VM too, where only the project's own binaries bring their
+# libraries along: link them statically.
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
+$(OUTPUT)/tests/%: tests/helpers/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static $< -o $@
+
+unit: $(UNIT_BINS)
+
+check: all unit $(HELPER_BINS)
+	$(Q)tests/run
+
+test: check
+
+vmtest: all
+	$(Q)scripts/vmtest.sh $(VMTEST_ARGS)
+
+# Installs what building and testing need on Debian 12 (as root).
+DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip perl \
+	python3 shellcheck clang-format
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+format:
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h
+
+lint:
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h
+	shellcheck scripts/*.sh tests/run tests/kernel/*.sh .ci/run
+
+clean:
+	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
+		$(OUTPUT)/libembargo.a $(OUTPUT)/embargod $(OUTPUT)/embargo
+
+-include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/bpf/*.d)

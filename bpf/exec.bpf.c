@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Exec enforcement, in two tiers sharing one decision:
+ *  - lsm: bprm_check_security returns -EPERM, so execve() fails before the new image exists;
+ *  - tracepoint: for kernels without BPF LSM, sched_process_exec sends SIGKILL to the task that
+ *    just exec'd, which dies before it returns to user mode, so no instruction of it runs.
+ * embargod loads one of the two programs. The decision is taken from the file being executed,
+ * by inode, never from the path string the caller passed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "embargo.h"
+#include "lib/vfs_walk.h"
+
+#define EPERM 1
+#define SIGKILL 9
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * The policy's rules, one map per generation; embargod swaps the inner map in one update.
+ * Sizes, not types: clang emits only a forward declaration for types an inner map names.
+ */
+struct emb_rules {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct emb_inode_key));
+	__uint(value_size, sizeof(struct emb_rule_value));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct emb_rules);
+} policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EMB_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Events are built here, off the 512-byte stack; the slack absorbs a name read at the end. */
+struct emb_scratch {
+	struct emb_event event;
+	char slack[256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct emb_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void emb_count(enum emb_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		*v += 1;
+}
+
+struct emb_decision {
+	struct emb_rule_value rule;
+	__u64 ino;
+	__u32 dev;
+	__u32 flags;
+	int matched;
+};
+
+/*
+ * The most specific rule for FILE: its own inode first, then each directory above it, nearest
+ * first, so an exact file beats any directory and a deeper directory beats a shallower one.
+ * embargod has already merged rules that name the same inode (deny > audit > allow).
+ */
+static __always_inline void emb_decide(struct file *file, void *rules, struct emb_decision *d)
+{
+	struct emb_inode_key key = {};
+	struct emb_rule_value *v, *meta;
+	struct emb_walk w;
+	int depth;
+
+	emb_walk_start(&w, file);
+	emb_dentry_key(w.dentry, &d->ino, &d->dev);
+	key.ino = d->ino;
+	key.dev = d->dev;
+	v = bpf_map_lookup_elem(rules, &key);
+	if (v) {
+		d->rule = *v;
+		d->matched = 1;
+		return;
+	}
+
+	key.ino = EMB_META_INO;
+	key.dev = 0;
+	meta = bpf_map_lookup_elem(rules, &key);
+	if (!meta || !meta->is_dir)
+		return;
+
+	for (depth = 0; depth < EMB_WALK_MAX; depth++) {
+		if (!emb_walk_up(&w, NULL))
+			return;
+		emb_dentry_key(w.dentry, &key.ino, &key.dev);
+		v = bpf_map_lookup_elem(rules, &key);
+		if (v) {
+			d->rule = *v;
+			d->matched = 1;
+			return;
+		}
+	}
+	/* A tree this deep is built to hide from dir rules: fail closed. */
+	emb_count(EMB_CNT_TOO_DEEP);
+	d->flags |= EMB_EVENT_F_TOO_DEEP;
+	d->rule.verdict = EMB_VERDICT_DENY;
+	d->rule.rule_id = (__u32)-1;
+	d->rule.generation = meta->generation;
+	d->matched = 1;
+}
+
+/* Records the path leaf first ("file\0dir\0...\0"), see struct emb_event. */
+static __always_inline __u32 emb_record_path(struct file *file, char *buf, __u32 *flags)
+{
+	const unsigned char *name;
+	struct emb_walk w;
+	__u32 off = 0;
+	int depth;
+	long n;
+
+	emb_walk_start(&w, file);
+	for (depth = 0; depth < EMB_WALK_MAX; depth++) {
+		if (!emb_walk_up(&w, &name))
+			return off;
+		if (off >= EMB_PATH_MAX - 1) {
+			*flags |= EMB_EVENT_F_PATH_TRUNCATED;
+			return EMB_PATH_MAX - 1;
+		}
+		/* The slack behind buf takes a name that starts near the end. */
+		n = bpf_probe_read_kernel_str(&buf[off & (EMB_PATH_MAX - 1)], 256, name);
+		if (n <= 0)
+			return off;
+		off += n;
+	}
+	*flags |= EMB_EVENT_F_PATH_TRUNCATED;
+	return off < EMB_PATH_MAX ? off : EMB_PATH_MAX - 1;
+}
+
+/* Sets comm the way exec does: the last component of the name execve() was given. */
+static __always_inline void emb_comm_from_filename(struct emb_event *e)
+{
+	__u32 start = 0, i;
+
+	for (i = 0; i < EMB_FILENAME_MAX; i++) {
+		char c = e->filename[i];
+
+		if (!c)
+			break;
+		if (c == '/')
+			start = i + 1;
+	}
+	for (i = 0; i < EMB_COMM_LEN - 1; i++) {
+		__u32 at = (start + i) & (EMB_FILENAME_MAX - 1);
+		char c = e->filename[at];
+
+		if (start + i >= EMB_FILENAME_MAX || !c)
+			break;
+		e->comm[i] = c;
+	}
+	e->comm[i & (EMB_COMM_LEN - 1)] = 0;
+}
+
+static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decision *d,
+				     enum emb_tier tier)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct emb_scratch *s;
+	struct emb_event *e;
+	__u32 zero = 0, len;
+	__u64 uid_gid;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s) {
+		emb_count(EMB_CNT_RINGBUF_FULL);
+		return;
+	}
+	e = &s->event;
+	e->boot_ns = bpf_ktime_get_boot_ns();
+	e->type = EMB_EVENT_EXEC;
+	e->ino = d->ino;
+	e->dev = d->dev;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	uid_gid = bpf_get_current_uid_gid();
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	e->rule_id = d->rule.rule_id;
+	e->generation = d->rule.generation;
+	e->verdict = d->rule.verdict;
+	e->tier = tier;
+	e->flags = d->flags;
+	e->filename[0] = 0;
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (tier == EMB_TIER_TRACEPOINT)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	else
+		emb_comm_from_filename(e);
+	len = emb_record_path(BPF_CORE_READ(bprm, file), e->path, &e->flags);
+	e->path_len = len;
+	len = offsetof(struct emb_event, path) + (len & (EMB_PATH_MAX - 1));
+	if (bpf_ringbuf_output(&events, e, len, 0)) {
+		emb_count(EMB_CNT_RINGBUF_FULL);
+		return;
+	}
+	emb_count(EMB_CNT_EVENTS);
+}
+
+/* Returns the verdict for the exec of BPRM and records it; ALLOW when no rule matched. */
+static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_tier tier)
+{
+	struct emb_decision d = {};
+	__u32 zero = 0;
+	void *rules;
+
+	emb_count(EMB_CNT_EXEC_SEEN);
+	rules = bpf_map_lookup_elem(&policy, &zero);
+	if (!rules) {
+		emb_count(EMB_CNT_NO_POLICY);
+		return EMB_VERDICT_ALLOW;
+	}
+	emb_decide(BPF_CORE_READ(bprm, file), rules, &d);
+	if (!d.matched || d.rule.verdict == EMB_VERDICT_ALLOW)
+		return EMB_VERDICT_ALLOW;
+
+	if (d.rule.verdict == EMB_VERDICT_DENY) {
+		emb_count(EMB_CNT_DENIED);
+		/* The tracepoint comes after the point of no return: the task dies instead. */
+		if (tier == EMB_TIER_TRACEPOINT && bpf_send_signal(SIGKILL)) {
+			emb_count(EMB_CNT_SIGNAL_FAILED);
+			d.flags |= EMB_EVENT_F_SIGNAL_FAILED;
+		}
+	} else {
+		emb_count(EMB_CNT_AUDITED);
+	}
+	emb_emit(bprm, &d, tier);
+	return d.rule.verdict;
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(emb_lsm_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
+	return emb_exec_verdict(bprm, EMB_TIER_LSM) == EMB_VERDICT_DENY ? -EPERM : 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(emb_tp_sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	emb_exec_verdict(bprm, EMB_TIER_TRACEPOINT);
+	return 0;
+}

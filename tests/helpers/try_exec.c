@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * try_exec PATH [ARG...]: runs PATH in a child and says exactly how it ended, for the kernel
+ * tests: "pid=N errno=EPERM" when execve() failed, "pid=N signal=9" when the program was
+ * killed, "pid=N exit=S" when it ran and exited, each with "ppid=P" (this process) after the
+ * pid. The pids let a test find and check its log line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case ENOENT:
+		return "ENOENT";
+	case ENOEXEC:
+		return "ENOEXEC";
+	default:
+		return NULL;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int pipefd[2], status, child_errno = 0;
+	const char *name;
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: try_exec PATH [ARG...]\n");
+		return 2;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		perror("pipe2");
+		return 2;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 2;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		execv(argv[1], argv + 1);
+		child_errno = errno;
+		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &child_errno, sizeof(child_errno)) != sizeof(child_errno))
+		child_errno = 0;
+	if (waitpid(pid, &status, 0) < 0) {
+		perror("waitpid");
+		return 2;
+	}
+	if (child_errno) {
+		name = errno_name(child_errno);
+		if (name)
+			printf("pid=%d ppid=%d errno=%s\n", (int)pid, (int)getpid(), name);
+		else
+			printf("pid=%d ppid=%d errno=%d\n", (int)pid, (int)getpid(), child_errno);
+	} else if (WIFSIGNALED(status)) {
+		printf("pid=%d ppid=%d signal=%d\n", (int)pid, (int)getpid(), WTERMSIG(status));
+	} else {
+		printf("pid=%d ppid=%d exit=%d\n", (int)pid, (int)getpid(), WEXITSTATUS(status));
+	}
+	return 0;
+}

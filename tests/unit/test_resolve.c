@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Resolving rules to inodes: precedence, merging, pending targets, wrong kinds, audit mode. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "policy.h"
+#include "resolve.h"
+#include "tap.h"
+
+static char root[256];
+
+static void make_file(const char *rel)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void make_dir(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	mkdir(path, 0755);
+}
+
+static struct stat stat_rel(const char *rel)
+{
+	char path[512];
+	struct stat st = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	stat(path, &st);
+	return st;
+}
+
+/* Parses TEXT, where every "@" stands for the test's root directory. */
+static int load(struct emb_policy *p, const char *text, struct emb_diags *d)
+{
+	char buf[4096], *o = buf;
+
+	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
+		if (*c == '@')
+			o += sprintf(o, "%s", root);
+		else
+			*o++ = *c;
+	}
+	*o = 0;
+	return emb_policy_parse_buffer(p, "t.policy", buf, strlen(buf), d);
+}
+
+static const struct emb_entry *find(const struct emb_resolved *r, const char *rel)
+{
+	struct stat st = stat_rel(rel);
+
+	for (size_t i = 0; i < r->n_entries; i++)
+		if (r->entries[i].key.ino == st.st_ino &&
+		    r->entries[i].key.dev == emb_kernel_dev(st.st_dev))
+			return &r->entries[i];
+	return NULL;
+}
+
+static void test_kernel_dev(void)
+{
+	char buf[32];
+
+	is_int(emb_kernel_dev(makedev(8, 1)), (8 << 20) | 1, "st_dev 8:1 in the kernel's encoding");
+	is_int(emb_kernel_dev(makedev(259, 70000)), (259u << 20) | 70000, "large minor numbers");
+	emb_kernel_dev_format((254u << 20) | 3, buf, sizeof(buf));
+	is_str(buf, "254:3", "and back, for people");
+}
+
+static void test_resolve_basic(void)
+{
+	struct emb_policy p = { 0 };
+	struct emb_diags d = { 0 };
+	struct emb_resolved r = { 0 };
+	const struct emb_entry *e;
+
+	make_dir("tree");
+	make_dir("tree/sub");
+	make_file("tree/sub/a");
+	make_file("tree/b");
+	make_file("single");
+	make_dir("other");
+	/* A hardlink out of the tree made before the policy loads. */
+	{
+		char from[512], to[512];
+
+		snprintf(from, sizeof(from), "%s/tree/sub/a", root);
+		snprintf(to, sizeof(to), "%s/other/a-link", root);
+		link(from, to);
+	}
+	is_int(load(&p,
+		    "deny exec dir=@/tree key=tree\n"
+		    "allow exec path=@/tree/b key=exception\n"
+		    "audit exec dir=@/tree/sub key=sub\n"
+		    "deny exec path=@/single key=one\n"
+		    "deny exec path=@/missing/file key=later\n",
+		    &d),
+	       0, "the policy parses");
+	is_int(emb_policy_resolve(&p, EMB_MODE_ENFORCE, 3, &r, &d), 0, "and resolves");
+	is_int((long long)r.n_pending, 1, "the missing target is pending");
+	ok(r.n_pending == 1 && r.pending[0] == 4, "pending names the fifth rule");
+	ok(r.has_dirs, "has_dirs is set");
+
+	e = find(&r, "tree");
+	ok(e && e->value.is_dir && e->value.verdict == EMB_VERDICT_DENY && e->value.rule_id == 0,
+	   "dir= entry for the tree");
+	e = find(&r, "tree/b");
+	ok(e && !e->value.is_dir && e->value.verdict == EMB_VERDICT_ALLOW && e->value.rule_id == 1,
+	   "path= allow entry for the exception");
+	e = find(&r, "single");
+	ok(e && e->value.verdict == EMB_VERDICT_DENY && e->value.generation == 3,
+	   "path= deny entry carries the generation");
+	e = find(&r, "other/a-link");
+	ok(e && !e->value.is_dir && e->value.rule_id == 2 && e->value.verdict == EMB_VERDICT_AUDIT,
+	   "a hardlinked file is entered by inode, with the deepest tree's rule");
+	ok(!find(&r, "tree/sub/../b") || find(&r, "tree/b"), "no stray entries");
+	is_int((long long)r.n_entries, 5, "five entries: two dirs, two files, one hardlinked file");
+	emb_resolved_free(&r);
+
+	is_int(emb_policy_resolve(&p, EMB_MODE_AUDIT, 4, &r, &d), 0, "resolves in audit mode");
+	e = find(&r, "single");
+	ok(e && e->value.verdict == EMB_VERDICT_AUDIT, "audit mode turns deny into audit");
+	e = find(&r, "tree/b");
+	ok(e && e->value.verdict == EMB_VERDICT_ALLOW, "and leaves allow alone");
+	emb_resolved_free(&r);
+	emb_policy_free(&p);
+	emb_diags_free(&d);
+}
+
+static void test_same_inode(void)
+{
+	struct emb_policy p = { 0 };
+	struct emb_diags d = { 0 };
+	struct emb_resolved r = { 0 };
+	const struct emb_entry *e;
+	char from[512], to[512];
+
+	make_file("x");
+	snprintf(from, sizeof(from), "%s/x", root);
+	snprintf(to, sizeof(to), "%s/x-link", root);
+	link(from, to);
+	load(&p, "allow exec path=@/x\naudit exec path=@/x-link\n", &d);
+	is_int(emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d), 0,
+	       "two names of one file resolve");
+	is_int((long long)r.n_entries, 1, "one entry per inode");
+	e = find(&r, "x");
+	ok(e && e->value.verdict == EMB_VERDICT_AUDIT && e->value.rule_id == 1,
+	   "at equal specificity audit beats allow");
+	emb_resolved_free(&r);
+	emb_policy_free(&p);
+	emb_diags_free(&d);
+}
+
+static void test_wrong_kind(void)
+{
+	struct emb_policy p = { 0 };
+	struct emb_diags d = { 0 };
+	struct emb_resolved r = { 0 };
+	char want[512];
+
+	make_dir("adir");
+	make_file("afile");
+	load(&p, "deny exec path=@/adir\ndeny exec dir=@/afile\n", &d);
+	is_int(emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d), -EINVAL,
+	       "wrong kinds are refused");
+	is_int((long long)d.n, 2, "one diagnostic each");
+	snprintf(want, sizeof(want), "'%s/adir' is a directory (use dir=)", root);
+	ok(d.n > 0 && !strcmp(d.v[0].msg, want) && d.v[0].line == 1 && d.v[0].col == 16,
+	   "path= naming a directory, at the value's column");
+	snprintf(want, sizeof(want), "'%s/afile' is not a directory (use path=)", root);
+	ok(d.n > 1 && !strcmp(d.v[1].msg, want) && d.v[1].line == 2, "dir= naming a file");
+	ok(!r.entries && !r.n_entries, "nothing is returned on failure");
+	emb_policy_free(&p);
+	emb_diags_free(&d);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(root, sizeof(root), "%s/embargo-resolve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_kernel_dev();
+	test_resolve_basic();
+	test_same_inode();
+	test_wrong_kind();
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			diag("could not remove %s", root);
+	}
+	return done_testing();
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The embargo CLI: one file per noun, each a command function taking its own arguments. */
+#ifndef EMBARGO_CLI_H
+#define EMBARGO_CLI_H
+
+#include <stdbool.h>
+
+struct cli {
+	bool json;		  /* -j/--json: machine-readable output, errors as {"error": ...} */
+	const char *control_path; /* --control SOCKET */
+};
+
+/* Exit statuses: 0 ok, 1 the answer is "no" (bad policy, daemon not running), 2 usage. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+
+/* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
+void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses the options every command takes (--json, --control); returns argv index of the rest. */
+int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage);
+
+#endif /* EMBARGO_CLI_H */

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* embargo: the admins' and auditors' command line. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "control.h"
+#include "strbuf.h"
+
+struct cmd {
+	const char *name;
+	int (*func)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd commands[] = {
+	{ "status", cmd_status, "is embargod running, in which tier and mode, with what policy" },
+	{ "check", cmd_check, "check policy files (parse only; no root needed)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: embargo [--json] [--control SOCKET] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'embargo COMMAND --help' describes a command.\n");
+}
+
+void cli_error(const struct cli *cli, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cli->json) {
+		struct strbuf sb = { 0 };
+		struct json j;
+
+		json_begin(&j, &sb);
+		json_str(&j, "error", msg);
+		json_end(&j);
+		printf("%s\n", sb.buf ? sb.buf : "{}");
+		sb_free(&sb);
+	} else {
+		fprintf(stderr, "embargo: %s\n", msg);
+	}
+}
+
+int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage_text)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			cli->json = true;
+			break;
+		case 'c':
+			cli->control_path = optarg;
+			break;
+		case 'h':
+			printf("%s", usage_text);
+			exit(CLI_EXIT_OK);
+		default:
+			fprintf(stderr, "%s", usage_text);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .control_path = EMB_CONTROL_DEFAULT };
+	int first;
+
+	first = cli_common_options(&cli, argc, argv,
+				   "usage: embargo [--json] [--control SOCKET] COMMAND [ARGS]\n");
+	if (first < 0)
+		return CLI_EXIT_USAGE;
+	if (first >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[first], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	/* Exact names only: scripts that call embargo must not change meaning when commands are added. */
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[first], commands[i].name))
+			return commands[i].func(&cli, argc - first, argv + first);
+	cli_error(&cli, "unknown command '%s' (see 'embargo help')", argv[first]);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <bpf/libbpf.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "event_log.h"
+
+static int64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void daemon_init(struct daemon *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->log_fd = d->signal_fd = d->control_fd = d->inotify_fd = -1;
+	d->enf.rules_fd = -1;
+	d->next_generation = 1;
+	/* Without inotify, rules for missing targets wait for the next reload. */
+	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	d->started_ns = clock_ns(CLOCK_REALTIME);
+}
+
+struct generation *daemon_current(struct daemon *d)
+{
+	return &d->gens[d->cur];
+}
+
+static void generation_free(struct generation *g)
+{
+	emb_policy_free(&g->policy);
+	emb_resolved_free(&g->resolved);
+	memset(g, 0, sizeof(*g));
+}
+
+static struct generation *generation_find(struct daemon *d, uint32_t id)
+{
+	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
+		if (d->gens[i].id == id && id)
+			return &d->gens[i];
+	return NULL;
+}
+
+static void print_diags(const struct emb_diags *diags)
+{
+	char line[4096 + 512];
+
+	for (size_t i = 0; i < diags->n; i++) {
+		emb_diag_format(&diags->v[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	if (diags->dropped)
+		fprintf(stderr, "embargod: ... and %zu more\n", diags->dropped);
+}
+
+static enum emb_mode effective_mode(const struct daemon *d, const struct emb_policy *p)
+{
+	if (d->mode_override != EMB_MODE_UNSET)
+		return d->mode_override;
+	return p->mode != EMB_MODE_UNSET ? p->mode : EMB_MODE_ENFORCE;
+}
+
+int daemon_prepare_policy(struct daemon *d)
+{
+	struct generation *g = &d->staged;
+	struct emb_diags diags = { 0 };
+	int r;
+
+	generation_free(g);
+	r = emb_policy_load(&g->policy, d->policy_paths, d->n_policy_paths, &diags);
+	if (!r) {
+		g->mode = effective_mode(d, &g->policy);
+		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved, &diags);
+	}
+	print_diags(&diags);
+	if (r == -EINVAL)
+		fprintf(stderr, "embargod: policy rejected (%zu errors); nothing of it was applied\n",
+			diags.n + diags.dropped);
+	else if (r)
+		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));
+	emb_diags_free(&diags);
+	if (r) {
+		generation_free(g);
+		return r;
+	}
+	g->id = d->next_generation;
+	return 0;
+}
+
+/*
+ * Rules whose target does not exist yet are watched at their nearest existing ancestor, so the
+ * rule takes effect as soon as the target appears (an installer creating /opt/vendor, say).
+ */
+static void watch_pending(struct daemon *d)
+{
+	struct generation *g = daemon_current(d);
+
+	if (d->inotify_fd < 0)
+		return;
+	for (size_t i = 0; i < d->n_watches; i++)
+		inotify_rm_watch(d->inotify_fd, d->watches[i]);
+	d->n_watches = 0;
+	free(d->watches);
+	d->watches = NULL;
+	if (!g->resolved.n_pending)
+		return;
+	d->watches = calloc(g->resolved.n_pending, sizeof(*d->watches));
+	if (!d->watches) {
+		fprintf(stderr, "embargod: out of memory; pending rules apply at the next reload\n");
+		return;
+	}
+	for (size_t i = 0; i < g->resolved.n_pending; i++) {
+		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
+		char dir[PATH_MAX];
+		struct stat st;
+		char *slash;
+		int wd;
+
+		snprintf(dir, sizeof(dir), "%s", rule->value);
+		do {
+			slash = strrchr(dir, '/');
+			if (!slash)
+				break;
+			*(slash == dir ? slash + 1 : slash) = 0;
+		} while (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode));
+		wd = inotify_add_watch(d->inotify_fd, dir,
+				       IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
+		if (wd < 0)
+			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir, rule->file,
+				rule->line, strerror(errno));
+		else
+			d->watches[d->n_watches++] = wd;
+	}
+}
+
+static void report_generation(const struct generation *g, const char *what)
+{
+	fprintf(stderr, "embargod: %s policy generation %u: %zu rules, %zu inodes, %zu pending, mode %s\n",
+		what, g->id, g->policy.n_rules, g->resolved.n_entries, g->resolved.n_pending,
+		emb_mode_name(g->mode));
+	for (size_t i = 0; i < g->resolved.n_pending; i++) {
+		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
+
+		fprintf(stderr, "embargod: %s:%u: '%s' does not exist (yet); watching for it\n",
+			rule->file, rule->line, rule->value);
+	}
+}
+
+int daemon_commit_policy(struct daemon *d)
+{
+	struct generation *g = &d->staged;
+	unsigned slot = (d->cur + 1) % DAEMON_GENERATIONS;
+	int r;
+
+	r = enforcer_install(&d->enf, &g->resolved, g->id);
+	if (r) {
+		fprintf(stderr, "embargod: cannot install policy generation %u: %s\n", g->id,
+			strerror(-r));
+		generation_free(g);
+		return r;
+	}
+	g->loaded_ns = clock_ns(CLOCK_REALTIME);
+	if (d->gens[d->cur].id == 0)
+		slot = d->cur;
+	generation_free(&d->gens[slot]);
+	d->gens[slot] = *g;
+	memset(g, 0, sizeof(*g));
+	d->cur = slot;
+	d->next_generation++;
+	report_generation(&d->gens[slot], "installed");
+	watch_pending(d);
+	return 0;
+}
+
+void daemon_reload(struct daemon *d)
+{
+	uint32_t in_force = daemon_current(d)->id;
+
+	if (daemon_prepare_policy(d) || daemon_commit_policy(d))
+		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n", in_force);
+}
+
+void daemon_pending_changed(struct daemon *d)
+{
+	struct generation *g = daemon_current(d);
+	struct emb_resolved fresh = { 0 };
+	struct emb_diags diags = { 0 };
+	char buf[4096];
+	size_t before = g->resolved.n_pending;
+	int r;
+
+	while (read(d->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	r = emb_policy_resolve(&g->policy, g->mode, g->id, &fresh, &diags);
+	print_diags(&diags);
+	emb_diags_free(&diags);
+	if (r || fresh.n_pending == before) {
+		emb_resolved_free(&fresh);
+		if (!r)
+			watch_pending(d);
+		return;
+	}
+	r = enforcer_install(&d->enf, &fresh, g->id);
+	if (r) {
+		fprintf(stderr, "embargod: cannot install resolved rules: %s\n", strerror(-r));
+		emb_resolved_free(&fresh);
+		return;
+	}
+	emb_resolved_free(&g->resolved);
+	g->resolved = fresh;
+	report_generation(g, "re-resolved");
+	watch_pending(d);
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int daemon_open_log(struct daemon *d)
+{
+	int r = mkdir_parents(d->log_path, 0750);
+
+	if (!r) {
+		d->log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		r = d->log_fd < 0 ? -errno : 0;
+	}
+	if (r)
+		fprintf(stderr, "embargod: cannot open the log %s: %s\n", d->log_path, strerror(-r));
+	return r;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct daemon *d = ctx;
+	const struct emb_event *e = data;
+	struct emb_event_ctx ectx = { 0 };
+	struct generation *g;
+	char rule[PATH_MAX + 16];
+
+	if (emb_event_check(data, len)) {
+		d->events_malformed++;
+		return 0;
+	}
+	g = generation_find(d, e->generation);
+	if (e->rule_id == UINT32_MAX) {
+		ectx.key = "embargo:too-deep";
+	} else if (g && e->rule_id < g->policy.n_rules) {
+		const struct emb_rule *r = &g->policy.rules[e->rule_id];
+
+		ectx.key = r->key;
+		snprintf(rule, sizeof(rule), "%s:%u", r->file, r->line);
+		ectx.rule = rule;
+	} else {
+		ectx.key = "embargo:unknown-generation";
+	}
+	ectx.realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	emb_event_format(&d->batch, e, &ectx);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	return 0;
+}
+
+static uint64_t count_lines(const char *s, size_t len)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n';
+	return n;
+}
+
+/* Writes the batch and syncs it: an event is counted as written only once it is on disk. */
+static void flush_batch(struct daemon *d)
+{
+	size_t off = 0;
+	int err = 0;
+
+	while (off < d->batch.len) {
+		ssize_t n = write(d->log_fd, d->batch.buf + off, d->batch.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!err && d->batch.len && fdatasync(d->log_fd) < 0)
+		err = errno;
+	if (d->batch.oom)
+		err = ENOMEM;
+	if (err) {
+		uint64_t lost = d->batch.oom ? d->events_in_batch
+					     : count_lines(d->batch.buf + off, d->batch.len - off);
+
+		d->events_lost += lost;
+		d->events_written += d->events_in_batch - lost;
+		if (err != d->last_write_errno)
+			fprintf(stderr, "embargod: writing %s: %s; %llu events lost so far\n",
+				d->log_path, strerror(err), (unsigned long long)d->events_lost);
+		d->last_write_errno = err;
+	} else {
+		d->events_written += d->events_in_batch;
+		d->last_write_errno = 0;
+	}
+	d->events_in_batch = 0;
+	sb_free(&d->batch);
+}
+
+int daemon_start_events(struct daemon *d)
+{
+	d->rb = ring_buffer__new(enforcer_events_map_fd(&d->enf), on_event, d, NULL);
+	if (!d->rb) {
+		int r = -errno;
+
+		fprintf(stderr, "embargod: cannot open the event ring buffer: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void daemon_drain_events(struct daemon *d)
+{
+	if (!d->rb)
+		return;
+	ring_buffer__consume(d->rb);
+	flush_batch(d);
+}
+
+int daemon_control_listen(struct daemon *d)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char *reply = NULL;
+	int fd, r;
+
+	if (strlen(d->control_path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "embargod: control socket path too long: %s\n", d->control_path);
+		return -ENAMETOOLONG;
+	}
+	/* A socket that answers belongs to a running embargod: never take it over. */
+	r = emb_control_request(d->control_path, "ping", &reply);
+	free(reply);
+	if (r == 0 || r == -ETIMEDOUT) {
+		fprintf(stderr, "embargod: another embargod is listening on %s\n", d->control_path);
+		return -EADDRINUSE;
+	}
+	r = mkdir_parents(d->control_path, 0755);
+	if (r) {
+		fprintf(stderr, "embargod: cannot create the directory of %s: %s\n", d->control_path,
+			strerror(-r));
+		return r;
+	}
+	unlink(d->control_path);
+	strcpy(addr.sun_path, d->control_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(d->control_path, 0600) < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		fprintf(stderr, "embargod: control socket %s: %s\n", d->control_path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	d->control_fd = fd;
+	return 0;
+}
+
+static void status_reply(struct daemon *d, struct strbuf *sb)
+{
+	static const char *const counter_names[EMB_CNT_MAX] = {
+		[EMB_CNT_EXEC_SEEN] = "exec_seen",	   [EMB_CNT_DENIED] = "denied",
+		[EMB_CNT_AUDITED] = "audited",		   [EMB_CNT_EVENTS] = "events_sent",
+		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full",   [EMB_CNT_SIGNAL_FAILED] = "signal_failed",
+		[EMB_CNT_TOO_DEEP] = "too_deep",	   [EMB_CNT_NO_POLICY] = "no_policy",
+	};
+	struct generation *g = daemon_current(d);
+	uint64_t counters[EMB_CNT_MAX] = { 0 };
+	struct strbuf files = { 0 }, cnt = { 0 };
+	char started[48], loaded[48];
+	struct json j, jc;
+
+	enforcer_counters(&d->enf, counters);
+	emb_format_rfc3339(d->started_ns, started, sizeof(started));
+	emb_format_rfc3339(g->loaded_ns, loaded, sizeof(loaded));
+	sb_putc(&files, '[');
+	for (size_t i = 0; i < g->policy.n_files; i++) {
+		if (i)
+			sb_putc(&files, ',');
+		json_quote(&files, g->policy.files[i], strlen(g->policy.files[i]));
+	}
+	sb_putc(&files, ']');
+	json_begin(&jc, &cnt);
+	for (int i = 0; i < EMB_CNT_MAX; i++)
+		json_u64(&jc, counter_names[i], counters[i]);
+	json_end(&jc);
+
+	json_begin(&j, sb);
+	json_u64(&j, "pid", (uint64_t)getpid());
+	json_str(&j, "started", started);
+	json_str(&j, "tier", emb_tier_name(d->enf.tier));
+	if (d->enf.tier != EMB_TIER_LSM)
+		json_str(&j, "lsm_unavailable", d->enf.lsm_reason);
+	json_str(&j, "mode", emb_mode_name(g->mode));
+	json_u64(&j, "generation", g->id);
+	json_str(&j, "loaded", loaded);
+	json_u64(&j, "rules", g->policy.n_rules);
+	json_u64(&j, "inodes", g->resolved.n_entries);
+	json_u64(&j, "pending", g->resolved.n_pending);
+	json_raw(&j, "policy_files", files.buf);
+	json_str(&j, "log", d->log_path);
+	json_u64(&j, "events_written", d->events_written);
+	json_u64(&j, "events_dropped",
+		 counters[EMB_CNT_RINGBUF_FULL] + d->events_lost + d->events_malformed);
+	json_raw(&j, "counters", cnt.buf);
+	json_end(&j);
+	sb_free(&files);
+	sb_free(&cnt);
+}
+
+static void control_handle(struct daemon *d, int fd)
+{
+	char req[EMB_CONTROL_MAX_REQUEST];
+	struct strbuf reply = { 0 };
+	struct ucred cred;
+	socklen_t credlen = sizeof(cred);
+	size_t len = 0;
+	struct json j;
+
+	/* A client gets a bounded time to send its line: the loop serves the ring buffer too. */
+	while (len < sizeof(req) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			return;
+		n = read(fd, req + len, sizeof(req) - 1 - len);
+		if (n <= 0)
+			return;
+		len += (size_t)n;
+		if (memchr(req, '\n', len))
+			break;
+	}
+	req[len] = 0;
+	req[strcspn(req, "\n")] = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0 || cred.uid != 0) {
+		json_begin(&j, &reply);
+		json_str(&j, "error", "permission denied: the control socket serves root only");
+		json_end(&j);
+	} else if (!strcmp(req, "status")) {
+		status_reply(d, &reply);
+	} else if (!strcmp(req, "ping")) {
+		json_begin(&j, &reply);
+		json_bool(&j, "ok", true);
+		json_end(&j);
+	} else {
+		json_begin(&j, &reply);
+		json_str(&j, "error", "unknown request");
+		json_end(&j);
+	}
+	sb_putc(&reply, '\n');
+	if (!reply.oom)
+		(void)!send(fd, reply.buf, reply.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	sb_free(&reply);
+}
+
+void daemon_control_accept(struct daemon *d)
+{
+	int fd;
+
+	while ((fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		control_handle(d, fd);
+		close(fd);
+	}
+}
+
+void daemon_cleanup(struct daemon *d)
+{
+	ring_buffer__free(d->rb);
+	d->rb = NULL;
+	enforcer_close(&d->enf);
+	if (d->control_fd >= 0) {
+		close(d->control_fd);
+		unlink(d->control_path);
+	}
+	if (d->inotify_fd >= 0)
+		close(d->inotify_fd);
+	free(d->watches);
+	d->watches = NULL;
+	if (d->log_fd >= 0)
+		close(d->log_fd);
+	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
+		generation_free(&d->gens[i]);
+	generation_free(&d->staged);
+	sb_free(&d->batch);
+	d->control_fd = d->inotify_fd = d->log_fd = -1;
+}

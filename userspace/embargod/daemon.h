@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* embargod's state: the policy generations, the audit log, the control socket. */
+#ifndef EMBARGOD_DAEMON_H
+#define EMBARGOD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "enforcer.h"
+#include "policy.h"
+#include "resolve.h"
+#include "strbuf.h"
+
+#define DAEMON_MAX_POLICY_PATHS 64
+/* Events read after a reload may come from the generation before: keep a few for their keys. */
+#define DAEMON_GENERATIONS 4
+
+struct generation {
+	uint32_t id; /* 0: slot unused */
+	struct emb_policy policy;
+	enum emb_mode mode;
+	struct emb_resolved resolved;
+	int64_t loaded_ns; /* CLOCK_REALTIME */
+};
+
+struct daemon {
+	const char *policy_paths[DAEMON_MAX_POLICY_PATHS];
+	size_t n_policy_paths;
+	enum emb_mode mode_override;
+	enum tier_choice tier_choice;
+	const char *log_path;
+	const char *control_path;
+
+	struct enforcer enf;
+	struct ring_buffer *rb;
+	int log_fd;
+	int signal_fd;
+	int control_fd;
+	int inotify_fd;
+	int *watches; /* inotify watches for pending rules */
+	size_t n_watches;
+
+	struct generation gens[DAEMON_GENERATIONS];
+	unsigned cur;		  /* index of the generation in force */
+	struct generation staged; /* parsed and resolved, not yet in force */
+	uint32_t next_generation;
+
+	uint64_t events_written;
+	uint64_t events_in_batch; /* formatted into batch, not yet written */
+	uint64_t events_lost;	   /* formatted, but the log write failed */
+	uint64_t events_malformed; /* records that failed emb_event_check() */
+	int last_write_errno;
+	struct strbuf batch;
+	int64_t started_ns;
+};
+
+void daemon_init(struct daemon *d);
+struct generation *daemon_current(struct daemon *d);
+
+/* Parses and resolves the policy into d->staged; prints every diagnostic. 0 or -errno. */
+int daemon_prepare_policy(struct daemon *d);
+/* Puts d->staged in force. 0 or -errno (then the previous generation stays). */
+int daemon_commit_policy(struct daemon *d);
+/* prepare + commit, keeping the generation in force when anything is wrong. */
+void daemon_reload(struct daemon *d);
+/* A directory above a rule's missing target changed: resolve the policy in force again. */
+void daemon_pending_changed(struct daemon *d);
+
+int daemon_open_log(struct daemon *d);
+int daemon_start_events(struct daemon *d);
+void daemon_drain_events(struct daemon *d);
+
+int daemon_control_listen(struct daemon *d);
+void daemon_control_accept(struct daemon *d);
+
+void daemon_cleanup(struct daemon *d);
+
+#endif /* EMBARGOD_DAEMON_H */

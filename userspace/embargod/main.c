@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * embargod: loads the exec enforcement programs, keeps the policy in their maps, and writes
+ * every decision the kernel reports to the audit log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "event_log.h"
+
+#define DEFAULT_POLICY "/etc/embargo/policy.d"
+#define DEFAULT_LOG "/var/log/embargo/events.jsonl"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: embargod [--policy FILE|DIR]... [--mode enforce|audit]\n"
+		"                [--tier auto|lsm|tracepoint] [--log FILE] [--control SOCKET]\n"
+		"       embargod --check [--policy FILE|DIR]...\n"
+		"\n"
+		"  --policy FILE|DIR  policy file, or directory of *.policy files (default " DEFAULT_POLICY ")\n"
+		"  --mode MODE        enforce, or audit (log what would be denied, deny nothing);\n"
+		"                     overrides the policy's mode line\n"
+		"  --tier TIER        auto (lsm when the kernel runs BPF LSM, else tracepoint), lsm, tracepoint\n"
+		"  --log FILE         audit log, one JSON object a line (default " DEFAULT_LOG ")\n"
+		"  --control SOCKET   control socket for the embargo CLI (default " EMB_CONTROL_DEFAULT ")\n"
+		"  --check            check the policy (parse and resolve), print \"configuration OK\", exit\n"
+		"\n"
+		"SIGHUP reloads the policy; SIGTERM stops enforcing and exits.\n");
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' }, { "mode", required_argument, NULL, 'm' },
+		{ "tier", required_argument, NULL, 't' },   { "log", required_argument, NULL, 'l' },
+		{ "control", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:m:t:l:c:nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (d->n_policy_paths == DAEMON_MAX_POLICY_PATHS) {
+				fprintf(stderr, "embargod: at most %d --policy options\n",
+					DAEMON_MAX_POLICY_PATHS);
+				return -EINVAL;
+			}
+			d->policy_paths[d->n_policy_paths++] = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "enforce"))
+				d->mode_override = EMB_MODE_ENFORCE;
+			else if (!strcmp(optarg, "audit"))
+				d->mode_override = EMB_MODE_AUDIT;
+			else {
+				fprintf(stderr, "embargod: --mode: '%s' is not enforce or audit\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 't':
+			if (!strcmp(optarg, "auto"))
+				d->tier_choice = TIER_AUTO;
+			else if (!strcmp(optarg, "lsm"))
+				d->tier_choice = TIER_LSM;
+			else if (!strcmp(optarg, "tracepoint"))
+				d->tier_choice = TIER_TRACEPOINT;
+			else {
+				fprintf(stderr, "embargod: --tier: '%s' is not auto, lsm or tracepoint\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			d->log_path = optarg;
+			break;
+		case 'c':
+			d->control_path = optarg;
+			break;
+		case 'n':
+			*check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "embargod: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (!d->n_policy_paths)
+		d->policy_paths[d->n_policy_paths++] = DEFAULT_POLICY;
+	return 0;
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t mask;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return d->signal_fd < 0 ? -errno : 0;
+}
+
+/* Returns 1 when the daemon should stop. */
+static int handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			fprintf(stderr, "embargod: SIGHUP: reloading the policy\n");
+			daemon_reload(d);
+		} else {
+			fprintf(stderr, "embargod: %s: stopping\n", strsignal((int)si.ssi_signo));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int run_loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	int epfd, r = 0;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
+	if ((r = epoll_add(epfd, d->signal_fd)) || (r = epoll_add(epfd, d->control_fd)) ||
+	    (r = epoll_add(epfd, ring_buffer__epoll_fd(d->rb))))
+		goto out;
+	if (d->inotify_fd >= 0 && (r = epoll_add(epfd, d->inotify_fd)))
+		goto out;
+
+	for (;;) {
+		int n = epoll_wait(epfd, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == d->signal_fd && handle_signals(d))
+				goto out;
+			else if (fd == d->control_fd)
+				daemon_control_accept(d);
+			else if (fd == d->inotify_fd)
+				daemon_pending_changed(d);
+			else if (fd == ring_buffer__epoll_fd(d->rb))
+				daemon_drain_events(d);
+		}
+	}
+out:
+	close(epfd);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d;
+	bool check_only = false;
+	char err[1024];
+	int r;
+
+	daemon_init(&d);
+	d.log_path = DEFAULT_LOG;
+	d.control_path = EMB_CONTROL_DEFAULT;
+	if (parse_args(&d, argc, argv, &check_only))
+		return 2;
+
+	/* Everything the user got wrong is found before the kernel is touched. */
+	r = daemon_prepare_policy(&d);
+	if (r)
+		return 1;
+	if (check_only) {
+		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
+		return 0;
+	}
+	if (setup_signals(&d) || daemon_open_log(&d) || daemon_control_listen(&d))
+		return 1;
+
+	r = enforcer_load(&d.enf, d.tier_choice, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "embargod: %s\n", err);
+		return 1;
+	}
+	if (d.enf.tier != EMB_TIER_LSM && d.tier_choice == TIER_AUTO)
+		fprintf(stderr, "embargod: lsm tier unavailable (%s); using the tracepoint tier\n",
+			d.enf.lsm_reason);
+	r = daemon_commit_policy(&d);
+	if (!r)
+		r = daemon_start_events(&d);
+	if (!r && (r = enforcer_attach(&d.enf)))
+		fprintf(stderr, "embargod: cannot attach the %s programs: %s\n",
+			emb_tier_name(d.enf.tier), strerror(-r));
+	if (r) {
+		daemon_cleanup(&d);
+		return 1;
+	}
+	printf("embargod: ready tier=%s rules=%zu\n", emb_tier_name(d.enf.tier),
+	       daemon_current(&d)->policy.n_rules);
+	fflush(stdout);
+
+	r = run_loop(&d);
+	daemon_drain_events(&d);
+	daemon_cleanup(&d);
+	if (r) {
+		fprintf(stderr, "embargod: %s\n", strerror(-r));
+		return 1;
+	}
+	fprintf(stderr, "embargod: stopped; enforcement is off\n");
+	return 0;
+}

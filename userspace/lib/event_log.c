@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "event_log.h"
+#include "resolve.h"
+
+const char *emb_tier_name(unsigned tier)
+{
+	switch (tier) {
+	case EMB_TIER_LSM:
+		return "lsm";
+	case EMB_TIER_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "none";
+	}
+}
+
+const char *emb_event_verdict_name(unsigned v)
+{
+	switch (v) {
+	case EMB_VERDICT_DENY:
+		return "deny";
+	case EMB_VERDICT_AUDIT:
+		return "audit";
+	default:
+		return "allow";
+	}
+}
+
+int emb_event_check(const void *data, size_t len)
+{
+	const struct emb_event *e = data;
+
+	if (len < offsetof(struct emb_event, path) || len > sizeof(*e))
+		return -EBADMSG;
+	if (e->path_len > len - offsetof(struct emb_event, path))
+		return -EBADMSG;
+	return 0;
+}
+
+void emb_event_path(const struct emb_event *e, struct strbuf *sb)
+{
+	size_t end = e->path_len;
+
+	if (!end) {
+		sb_putc(sb, '/');
+		return;
+	}
+	/* Components are NUL-terminated, leaf first: emit them from the last one back. */
+	while (end > 0) {
+		size_t start = end - 1;
+
+		while (start > 0 && e->path[start - 1])
+			start--;
+		sb_putc(sb, '/');
+		sb_append(sb, e->path + start, strnlen(e->path + start, end - start));
+		end = start;
+	}
+}
+
+void emb_format_rfc3339(int64_t ns, char *buf, size_t size)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	char date[32];
+
+	if (frac < 0) {
+		frac += 1000000000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09ldZ", date, frac);
+}
+
+void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct emb_event_ctx *ctx)
+{
+	char time[48], dev[24];
+	struct strbuf path = { 0 };
+	struct json j;
+
+	emb_format_rfc3339((int64_t)e->boot_ns + ctx->realtime_offset_ns, time, sizeof(time));
+	emb_kernel_dev_format(e->dev, dev, sizeof(dev));
+	emb_event_path(e, &path);
+
+	json_begin(&j, sb);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "exec");
+	json_str(&j, "verdict", emb_event_verdict_name(e->verdict));
+	json_str(&j, "tier", emb_tier_name(e->tier));
+	json_str(&j, "key", ctx->key ? ctx->key : "");
+	if (ctx->rule)
+		json_str(&j, "rule", ctx->rule);
+	json_u64(&j, "generation", e->generation);
+	json_u64(&j, "pid", e->pid);
+	json_u64(&j, "ppid", e->ppid);
+	json_u64(&j, "uid", e->uid);
+	json_u64(&j, "gid", e->gid);
+	json_strn(&j, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	json_strn(&j, "path", path.buf ? path.buf : "/", path.len ? path.len : 1);
+	json_strn(&j, "filename", e->filename, strnlen(e->filename, sizeof(e->filename)));
+	json_str(&j, "dev", dev);
+	json_u64(&j, "ino", e->ino);
+	if (e->flags & EMB_EVENT_F_PATH_TRUNCATED)
+		json_bool(&j, "path_truncated", true);
+	if (e->flags & EMB_EVENT_F_TOO_DEEP)
+		json_bool(&j, "too_deep", true);
+	if (e->flags & EMB_EVENT_F_SIGNAL_FAILED)
+		json_bool(&j, "signal_failed", true);
+	json_end(&j);
+	sb_free(&path);
+}

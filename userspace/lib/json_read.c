@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_read.h"
+#include "strbuf.h"
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void put_utf8(struct strbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		sb_putc(sb, (char)cp);
+	} else if (cp < 0x800) {
+		sb_putc(sb, (char)(0xc0 | (cp >> 6)));
+		sb_putc(sb, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		sb_putc(sb, (char)(0xe0 | (cp >> 12)));
+		sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		sb_putc(sb, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		sb_putc(sb, (char)(0xf0 | (cp >> 18)));
+		sb_putc(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		sb_putc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		sb_putc(sb, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* Parses the string at P (at its opening quote); returns the position after it, or NULL. */
+static const char *parse_string(const char *p, struct strbuf *out)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p && *p != '"') {
+		if (*p != '\\') {
+			if (out)
+				sb_putc(out, *p);
+			p++;
+			continue;
+		}
+		p++;
+		if (*p == 'u') {
+			unsigned cp = 0;
+
+			for (int i = 1; i <= 4; i++) {
+				int v = hexval(p[i]);
+
+				if (v < 0)
+					return NULL;
+				cp = cp << 4 | (unsigned)v;
+			}
+			p += 5;
+			if (out)
+				put_utf8(out, cp);
+			continue;
+		}
+		if (out) {
+			const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+			const char *at = *p ? strchr(from, *p) : NULL;
+
+			if (!at)
+				return NULL;
+			sb_putc(out, to[at - from]);
+		}
+		if (!*p)
+			return NULL;
+		p++;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+/* Skips one value at P; returns the position after it, or NULL when malformed. */
+static const char *skip_value(const char *p, int depth)
+{
+	p = skip_ws(p);
+	if (depth > 64)
+		return NULL;
+	if (*p == '"')
+		return parse_string(p, NULL);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = skip_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				p = parse_string(skip_ws(p), NULL);
+				if (!p || *(p = skip_ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			p = skip_value(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = skip_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p != ',')
+				return NULL;
+			p++;
+		}
+	}
+	if (!*p)
+		return NULL;
+	while (*p && !strchr(",}] \t\r\n", *p))
+		p++;
+	return p;
+}
+
+/* Finds top-level field NAME; returns the start of its value, or NULL. */
+static const char *find_field(const char *text, const char *name)
+{
+	const char *p = skip_ws(text);
+
+	if (*p++ != '{')
+		return NULL;
+	for (;;) {
+		struct strbuf key = { 0 };
+		const char *v;
+		bool match;
+
+		p = skip_ws(p);
+		if (*p == '}')
+			return NULL;
+		p = parse_string(p, &key);
+		match = p && key.buf && !strcmp(key.buf, name);
+		sb_free(&key);
+		if (!p || *(p = skip_ws(p)) != ':')
+			return NULL;
+		v = skip_ws(p + 1);
+		if (match)
+			return v;
+		p = skip_value(v, 0);
+		if (!p || *(p = skip_ws(p)) != ',')
+			return NULL;
+		p++;
+	}
+}
+
+char *json_get_string(const char *text, const char *name)
+{
+	const char *v = find_field(text, name);
+	struct strbuf out = { 0 };
+
+	if (!v || *v != '"' || !parse_string(v, &out)) {
+		sb_free(&out);
+		return NULL;
+	}
+	return sb_steal(&out);
+}
+
+unsigned long long json_get_u64(const char *text, const char *name)
+{
+	const char *v = find_field(text, name);
+
+	if (!v || !isdigit((unsigned char)*v))
+		return 0;
+	return strtoull(v, NULL, 10);
+}

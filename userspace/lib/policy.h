@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The policy language: parsing text into rules, with diagnostics that name file, line and
+ * column. Pure code: no logging, no file system access beyond reading the policy files.
+ * See policies/FORMAT.md for the language.
+ */
+#ifndef EMB_POLICY_H
+#define EMB_POLICY_H
+
+#include <stddef.h>
+
+/* Limits on what a policy may hold; a policy over them is rejected, not cut. */
+#define EMB_POLICY_MAX_LINE 4096
+#define EMB_POLICY_MAX_RULES 1000000
+#define EMB_POLICY_MAX_KEY 64
+#define EMB_POLICY_MAX_FILE_SIZE (64u << 20)
+#define EMB_POLICY_MAX_DIAGS 100
+
+enum emb_rule_verdict {
+	EMB_RULE_ALLOW = 0, /* same values as enum emb_verdict in bpf/embargo.h */
+	EMB_RULE_AUDIT = 1,
+	EMB_RULE_DENY = 2,
+};
+
+enum emb_rule_op {
+	EMB_OP_EXEC = 1,
+};
+
+enum emb_rule_matcher {
+	EMB_MATCH_PATH = 1, /* one file, by inode */
+	EMB_MATCH_DIR = 2,  /* every file below a directory, at any depth */
+};
+
+enum emb_mode {
+	EMB_MODE_UNSET = 0,
+	EMB_MODE_ENFORCE = 1,
+	EMB_MODE_AUDIT = 2,
+};
+
+struct emb_rule {
+	enum emb_rule_verdict verdict;
+	enum emb_rule_op op;
+	enum emb_rule_matcher matcher;
+	char *value;	  /* unescaped absolute path, no "." or ".." components, no "//", no trailing '/' (except "/") */
+	char *key;	  /* the key= word, or "FILE:LINE" when none was given */
+	const char *file; /* owned by the policy's file list */
+	unsigned line;	  /* 1-based */
+	unsigned col;	  /* 1-based column of the rule's first character */
+	unsigned value_col; /* column where the matcher's value starts (for later diagnostics) */
+};
+
+struct emb_policy {
+	struct emb_rule *rules;
+	size_t n_rules;
+	size_t cap_rules;
+	enum emb_mode mode; /* EMB_MODE_UNSET when no file says */
+	const char *mode_file;
+	unsigned mode_line;
+	char **files; /* every file name parsed, in order; rules point into it */
+	size_t n_files;
+	size_t n_checked; /* rules [0, n_checked) went through emb_policy_check() already */
+};
+
+struct emb_diag {
+	char *file;
+	unsigned line;
+	unsigned col;
+	char *msg;
+};
+
+struct emb_diags {
+	struct emb_diag *v;
+	size_t n;
+	size_t cap;
+	size_t dropped; /* diagnostics beyond EMB_POLICY_MAX_DIAGS, counted but not kept */
+};
+
+const char *emb_verdict_name(enum emb_rule_verdict v);	/* "allow", "audit", "deny" */
+const char *emb_matcher_name(enum emb_rule_matcher m); /* "path", "dir" */
+const char *emb_mode_name(enum emb_mode m);		/* "enforce", "audit", "unset" */
+
+/*
+ * Parse one policy text named NAME (used in diagnostics and default keys) and append its rules
+ * to POLICY. Returns 0, -EINVAL when it added diagnostics (the policy must then not be used),
+ * or another -errno (e.g. -ENOMEM). A "mode" that differs from one set by an earlier text is
+ * diagnosed here; duplicate and contradictory rules only by emb_policy_check().
+ */
+int emb_policy_parse_buffer(struct emb_policy *policy, const char *name, const char *buf,
+			    size_t len, struct emb_diags *diags);
+
+/*
+ * Load PATHS: a file is parsed; a directory contributes every "*.policy" file directly in it,
+ * in byte order of their names (an empty directory is fine). Unreadable files and directories
+ * are diagnostics (line 0, col 0) too. After all files, checks the whole set: the same
+ * (op, matcher, value) twice is "duplicate rule, first at FILE:LINE"; twice with different
+ * verdicts is "contradicts FILE:LINE"; two different "mode" values are a diagnostic.
+ * Returns as emb_policy_parse_buffer().
+ */
+int emb_policy_load(struct emb_policy *policy, const char *const *paths, size_t n_paths,
+		    struct emb_diags *diags);
+
+/*
+ * Records a diagnostic (kept if fewer than EMB_POLICY_MAX_DIAGS are, counted otherwise).
+ * Returns -EINVAL, so a caller can "return emb_diags_add(...)", or -ENOMEM.
+ */
+int emb_diags_add(struct emb_diags *diags, const char *file, unsigned line, unsigned col,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * The whole-set check emb_policy_load() ends with, for callers that use
+ * emb_policy_parse_buffer(): "duplicate rule, first at WHERE" and "contradicts the VERDICT rule
+ * at WHERE", WHERE being "line N" within one file and "FILE:N" across files. Rules checked by an
+ * earlier call are not reported again. Returns as emb_policy_parse_buffer().
+ */
+int emb_policy_check(struct emb_policy *policy, struct emb_diags *diags);
+
+void emb_policy_free(struct emb_policy *policy);
+void emb_diags_free(struct emb_diags *diags);
+
+/*
+ * Adds a diagnostic (or counts it in ->dropped beyond EMB_POLICY_MAX_DIAGS). Returns -EINVAL,
+ * so that "return emb_diags_add(...);" reports the failure it describes, or -ENOMEM.
+ */
+int emb_diags_add(struct emb_diags *diags, const char *file, unsigned line, unsigned col,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* "FILE:LINE:COL: message" into BUF (always NUL-terminated); returns snprintf()'s result. */
+int emb_diag_format(const struct emb_diag *diag, char *buf, size_t size);
+
+#endif /* EMB_POLICY_H */

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fts.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "resolve.h"
+
+uint32_t emb_kernel_dev(dev_t st_dev)
+{
+	return (uint32_t)((major(st_dev) << 20) | (minor(st_dev) & 0xfffff));
+}
+
+void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u:%u", kdev >> 20, kdev & 0xfffff);
+}
+
+/* An entry while resolving: how specific its rule is for that inode decides among rivals. */
+struct candidate {
+	struct emb_entry e;
+	uint32_t specificity; /* SPEC_EXACT for what a rule names; a dir's depth for a scanned file */
+};
+
+#define SPEC_EXACT UINT32_MAX
+
+struct candidates {
+	struct candidate *v;
+	size_t n, cap;
+};
+
+static int candidates_push(struct candidates *c, const struct candidate *x)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct candidate *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *x;
+	return 0;
+}
+
+static int candidate_cmp(const void *a, const void *b)
+{
+	const struct candidate *cx = a, *cy = b;
+	const struct emb_entry *x = &cx->e, *y = &cy->e;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	if (x->key.ino != y->key.ino)
+		return x->key.ino < y->key.ino ? -1 : 1;
+	/* Equal inodes: the most specific rule first, then the strongest verdict, then the first. */
+	if (cx->specificity != cy->specificity)
+		return cx->specificity > cy->specificity ? -1 : 1;
+	if (x->value.verdict != y->value.verdict)
+		return x->value.verdict > y->value.verdict ? -1 : 1;
+	return x->value.rule_id < y->value.rule_id ? -1 : (x->value.rule_id > y->value.rule_id);
+}
+
+static int resolve_rule(const struct emb_rule *rule, struct stat *st, struct emb_diags *diags)
+{
+	if (stat(rule->value, st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
+				     "cannot resolve '%s': %s", rule->value, strerror(errno));
+	}
+	if (rule->matcher == EMB_MATCH_DIR && !S_ISDIR(st->st_mode))
+		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
+				     "'%s' is not a directory (use path=)", rule->value);
+	if (rule->matcher == EMB_MATCH_PATH && S_ISDIR(st->st_mode))
+		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
+				     "'%s' is a directory (use dir=)", rule->value);
+	if (rule->matcher == EMB_MATCH_PATH && !S_ISREG(st->st_mode))
+		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
+				     "'%s' is not a regular file", rule->value);
+	return 0;
+}
+
+/*
+ * A file below a dir= tree that has other names (hardlinks) may be executed through a name
+ * outside the tree, where the walk up from it never meets the directory. Such files are found
+ * here and entered by inode, as specific as the depth of the directory that holds them.
+ */
+static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struct candidates *c,
+			  size_t *budget)
+{
+	const struct emb_rule *rule = &policy->rules[rule_id];
+	char *const roots[] = { rule->value, NULL };
+	FTSENT *ent;
+	FTS *fts;
+	int err = 0;
+
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+	if (!fts)
+		return -errno;
+	while (!err && (ent = fts_read(fts))) {
+		struct candidate x = { .specificity = (uint32_t)strlen(rule->value) };
+
+		if (ent->fts_info != FTS_F || ent->fts_statp->st_nlink < 2)
+			continue;
+		if (*budget == 0)
+			break;
+		(*budget)--;
+		x.e.key.dev = emb_kernel_dev(ent->fts_statp->st_dev);
+		x.e.key.ino = ent->fts_statp->st_ino;
+		x.e.value.rule_id = (uint32_t)rule_id;
+		x.e.value.verdict = (uint8_t)rule->verdict;
+		err = candidates_push(c, &x);
+	}
+	fts_close(fts);
+	return err;
+}
+
+int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
+		       struct emb_resolved *out, struct emb_diags *diags)
+{
+	struct emb_resolved r = { 0 };
+	struct candidates c = { 0 };
+	size_t i, n_diags = diags->n + diags->dropped, budget = EMB_RESOLVE_MAX_SCANNED;
+	int err;
+
+	if (policy->n_rules) {
+		r.pending = calloc(policy->n_rules, sizeof(*r.pending));
+		if (!r.pending) {
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	for (i = 0; i < policy->n_rules; i++) {
+		const struct emb_rule *rule = &policy->rules[i];
+		struct candidate x = { .specificity = SPEC_EXACT };
+		struct stat st;
+		int rc;
+
+		rc = resolve_rule(rule, &st, diags);
+		if (rc < 0 && rc != -EINVAL) {
+			err = rc;
+			goto fail;
+		}
+		if (rc == 1)
+			r.pending[r.n_pending++] = i;
+		if (rc)
+			continue;
+		x.e.key.dev = emb_kernel_dev(st.st_dev);
+		x.e.key.ino = st.st_ino;
+		x.e.value.rule_id = (uint32_t)i;
+		x.e.value.verdict = (uint8_t)rule->verdict;
+		x.e.value.is_dir = rule->matcher == EMB_MATCH_DIR;
+		r.has_dirs |= x.e.value.is_dir;
+		err = candidates_push(&c, &x);
+		if (!err && rule->matcher == EMB_MATCH_DIR)
+			err = scan_hardlinks(policy, i, &c, &budget);
+		if (err)
+			goto fail;
+	}
+	if (diags->n + diags->dropped != n_diags) {
+		err = -EINVAL;
+		goto fail;
+	}
+	r.scan_truncated = budget == 0;
+
+	/* One entry per inode: after sorting, the first of each run wins. */
+	qsort(c.v, c.n, sizeof(*c.v), candidate_cmp);
+	if (c.n) {
+		r.entries = calloc(c.n, sizeof(*r.entries));
+		if (!r.entries) {
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	for (i = 0; i < c.n; i++) {
+		struct emb_entry *e = &c.v[i].e;
+
+		if (r.n_entries && r.entries[r.n_entries - 1].key.dev == e->key.dev &&
+		    r.entries[r.n_entries - 1].key.ino == e->key.ino)
+			continue;
+		e->value.generation = generation;
+		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
+			e->value.verdict = EMB_VERDICT_AUDIT;
+		r.entries[r.n_entries++] = *e;
+	}
+	free(c.v);
+	*out = r;
+	return 0;
+fail:
+	free(c.v);
+	emb_resolved_free(&r);
+	return err;
+}
+
+void emb_resolved_free(struct emb_resolved *r)
+{
+	free(r->entries);
+	free(r->pending);
+	*r = (struct emb_resolved){ 0 };
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Turning a parsed policy into the rule map's entries: each path= and dir= value is resolved to
+ * the inode it names now, rules naming the same inode are merged, and audit mode is applied.
+ * Library code: it stats files but neither logs nor touches BPF.
+ */
+#ifndef EMB_RESOLVE_H
+#define EMB_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "embargo.h"
+#include "policy.h"
+
+struct emb_entry {
+	struct emb_inode_key key;
+	struct emb_rule_value value;
+};
+
+struct emb_resolved {
+	struct emb_entry *entries; /* sorted by key, one per inode */
+	size_t n_entries;
+	size_t *pending; /* indices of rules whose target does not exist (yet) */
+	size_t n_pending;
+	bool has_dirs;
+	bool scan_truncated; /* more hardlinked files below dir= rules than EMB_RESOLVE_MAX_SCANNED */
+};
+
+/* At most this many hardlinked files below dir= trees are entered by inode. */
+#define EMB_RESOLVE_MAX_SCANNED 1000000
+
+/* The kernel's encoding of a device number (sb->s_dev), from stat(2)'s st_dev. */
+uint32_t emb_kernel_dev(dev_t st_dev);
+/* And back, for people: "MAJOR:MINOR". */
+void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
+
+/*
+ * Resolves POLICY for generation GENERATION in MODE (EMB_MODE_AUDIT turns deny into audit).
+ * A target that does not exist is pending, not an error: nothing can run from it until it
+ * exists, and embargod resolves again then. A target of the wrong kind (path= naming a
+ * directory, dir= naming a file) or one that cannot be examined is a diagnostic at the rule's
+ * value. Where several rules name one inode, deny beats audit beats allow, and the first rule
+ * of the strongest verdict is the one recorded. Regular files with several names below a dir=
+ * tree are entered by inode too, so a hardlink outside the tree is covered as well; the rule
+ * of the deepest tree holding a file wins, and a path= rule for it beats them all.
+ * Returns 0, -EINVAL with diagnostics, or -ENOMEM.
+ */
+int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
+		       struct emb_resolved *out, struct emb_diags *diags);
+void emb_resolved_free(struct emb_resolved *r);
+
+#endif /* EMB_RESOLVE_H */
