@@ -128,6 +128,19 @@ static void test_resolve_basic(void)
 	   "a hardlinked file is entered by inode, with the deepest tree's rule");
 	ok(!find(&r, "tree/sub/../b") || find(&r, "tree/b"), "no stray entries");
 	is_int((long long)r.n_entries, 5, "five entries: two dirs, two files, one hardlinked file");
+	{
+		size_t held = 0;
+
+		for (size_t i = 0; i < r.n_entries; i++) {
+			struct stat st;
+
+			held += r.pins && fstat(r.pins[i], &st) == 0 &&
+				st.st_ino == r.entries[i].key.ino &&
+				emb_kernel_dev(st.st_dev) == r.entries[i].key.dev;
+		}
+		is_int((long long)held, (long long)r.n_entries,
+		       "every entry's inode is held open, so its number cannot be reused");
+	}
 	emb_resolved_free(&r);
 
 	is_int(emb_policy_resolve(&p, EMB_MODE_AUDIT, 4, &r, &d), 0, "resolves in audit mode");

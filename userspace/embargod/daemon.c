@@ -182,6 +182,10 @@ int daemon_commit_policy(struct daemon *d)
 	d->gens[slot] = *g;
 	memset(g, 0, sizeof(*g));
 	d->cur = slot;
+	/* Older generations only name rules for late events; their inodes are no longer held. */
+	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
+		if (i != slot)
+			emb_resolved_free(&d->gens[i].resolved);
 	d->next_generation++;
 	report_generation(&d->gens[slot], "installed");
 	watch_pending(d);

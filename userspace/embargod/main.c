@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
@@ -194,6 +195,17 @@ out:
 	return r;
 }
 
+/* Every rule target is held open (see struct emb_resolved): take all the descriptors allowed. */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d;
@@ -206,6 +218,7 @@ int main(int argc, char **argv)
 	d.control_path = EMB_CONTROL_DEFAULT;
 	if (parse_args(&d, argc, argv, &check_only))
 		return 2;
+	raise_nofile_limit();
 
 	/* Everything the user got wrong is found before the kernel is touched. */
 	r = daemon_prepare_policy(&d);

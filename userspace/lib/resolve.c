@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "resolve.h"
 
@@ -23,6 +25,7 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size)
 struct candidate {
 	struct emb_entry e;
 	uint32_t specificity; /* SPEC_EXACT for what a rule names; a dir's depth for a scanned file */
+	int pin;	      /* O_PATH descriptor of the inode */
 };
 
 #define SPEC_EXACT UINT32_MAX
@@ -64,13 +67,29 @@ static int candidate_cmp(const void *a, const void *b)
 	return x->value.rule_id < y->value.rule_id ? -1 : (x->value.rule_id > y->value.rule_id);
 }
 
-static int resolve_rule(const struct emb_rule *rule, struct stat *st, struct emb_diags *diags)
+/* Returns 0 with *PIN open on the target, 1 when it does not exist, or a diagnostic's -errno. */
+static int resolve_rule(const struct emb_rule *rule, struct stat *st, int *pin,
+			struct emb_diags *diags)
 {
-	if (stat(rule->value, st) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+	int fd = open(rule->value, O_PATH | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (err == ENOENT || err == ENOTDIR)
 			return 1;
+		if (err == EMFILE || err == ENFILE || err == ENOMEM)
+			return -err;
 		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
-				     "cannot resolve '%s': %s", rule->value, strerror(errno));
+				     "cannot resolve '%s': %s", rule->value, strerror(err));
+	}
+	*pin = fd;
+	if (!((rule->matcher == EMB_MATCH_DIR && S_ISDIR(st->st_mode)) ||
+	      (rule->matcher == EMB_MATCH_PATH && S_ISREG(st->st_mode)))) {
+		close(fd);
+		*pin = -1;
 	}
 	if (rule->matcher == EMB_MATCH_DIR && !S_ISDIR(st->st_mode))
 		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
@@ -103,17 +122,31 @@ static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struc
 		return -errno;
 	while (!err && (ent = fts_read(fts))) {
 		struct candidate x = { .specificity = (uint32_t)strlen(rule->value) };
+		struct stat st;
 
 		if (ent->fts_info != FTS_F || ent->fts_statp->st_nlink < 2)
 			continue;
 		if (*budget == 0)
 			break;
 		(*budget)--;
-		x.e.key.dev = emb_kernel_dev(ent->fts_statp->st_dev);
-		x.e.key.ino = ent->fts_statp->st_ino;
+		x.pin = open(ent->fts_accpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (x.pin < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+			err = -errno;
+			break;
+		}
+		/* Gone or replaced since the walk read it: nothing to pin. */
+		if (x.pin < 0 || fstat(x.pin, &st) < 0 || st.st_ino != ent->fts_statp->st_ino) {
+			if (x.pin >= 0)
+				close(x.pin);
+			continue;
+		}
+		x.e.key.dev = emb_kernel_dev(st.st_dev);
+		x.e.key.ino = st.st_ino;
 		x.e.value.rule_id = (uint32_t)rule_id;
 		x.e.value.verdict = (uint8_t)rule->verdict;
 		err = candidates_push(c, &x);
+		if (err)
+			close(x.pin);
 	}
 	fts_close(fts);
 	return err;
@@ -136,11 +169,11 @@ int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint
 	}
 	for (i = 0; i < policy->n_rules; i++) {
 		const struct emb_rule *rule = &policy->rules[i];
-		struct candidate x = { .specificity = SPEC_EXACT };
+		struct candidate x = { .specificity = SPEC_EXACT, .pin = -1 };
 		struct stat st;
 		int rc;
 
-		rc = resolve_rule(rule, &st, diags);
+		rc = resolve_rule(rule, &st, &x.pin, diags);
 		if (rc < 0 && rc != -EINVAL) {
 			err = rc;
 			goto fail;
@@ -156,6 +189,8 @@ int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint
 		x.e.value.is_dir = rule->matcher == EMB_MATCH_DIR;
 		r.has_dirs |= x.e.value.is_dir;
 		err = candidates_push(&c, &x);
+		if (err)
+			close(x.pin);
 		if (!err && rule->matcher == EMB_MATCH_DIR)
 			err = scan_hardlinks(policy, i, &c, &budget);
 		if (err)
@@ -171,7 +206,8 @@ int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint
 	qsort(c.v, c.n, sizeof(*c.v), candidate_cmp);
 	if (c.n) {
 		r.entries = calloc(c.n, sizeof(*r.entries));
-		if (!r.entries) {
+		r.pins = calloc(c.n, sizeof(*r.pins));
+		if (!r.entries || !r.pins) {
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -180,17 +216,22 @@ int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint
 		struct emb_entry *e = &c.v[i].e;
 
 		if (r.n_entries && r.entries[r.n_entries - 1].key.dev == e->key.dev &&
-		    r.entries[r.n_entries - 1].key.ino == e->key.ino)
+		    r.entries[r.n_entries - 1].key.ino == e->key.ino) {
+			close(c.v[i].pin);
 			continue;
+		}
 		e->value.generation = generation;
 		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
 			e->value.verdict = EMB_VERDICT_AUDIT;
+		r.pins[r.n_entries] = c.v[i].pin;
 		r.entries[r.n_entries++] = *e;
 	}
 	free(c.v);
 	*out = r;
 	return 0;
 fail:
+	for (i = 0; i < c.n; i++)
+		close(c.v[i].pin);
 	free(c.v);
 	emb_resolved_free(&r);
 	return err;
@@ -198,6 +239,9 @@ fail:
 
 void emb_resolved_free(struct emb_resolved *r)
 {
+	for (size_t i = 0; r->pins && i < r->n_entries; i++)
+		close(r->pins[i]);
+	free(r->pins);
 	free(r->entries);
 	free(r->pending);
 	*r = (struct emb_resolved){ 0 };

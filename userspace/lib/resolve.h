@@ -23,6 +23,12 @@ struct emb_entry {
 
 struct emb_resolved {
 	struct emb_entry *entries; /* sorted by key, one per inode */
+	/*
+	 * An O_PATH descriptor per entry. Holding the inodes keeps their numbers from being
+	 * given to unrelated new files while the entries are in force, should a banned file
+	 * be deleted: the kernel only ever sees (dev, ino).
+	 */
+	int *pins;
 	size_t n_entries;
 	size_t *pending; /* indices of rules whose target does not exist (yet) */
 	size_t n_pending;
@@ -47,7 +53,8 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  * of the strongest verdict is the one recorded. Regular files with several names below a dir=
  * tree are entered by inode too, so a hardlink outside the tree is covered as well; the rule
  * of the deepest tree holding a file wins, and a path= rule for it beats them all.
- * Returns 0, -EINVAL with diagnostics, or -ENOMEM.
+ * Returns 0, -EINVAL with diagnostics, or -ENOMEM/-EMFILE (raise RLIMIT_NOFILE: every entry
+ * holds a descriptor).
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
