@@ -94,15 +94,16 @@ deny  exec dir=$T/banned                 key=test-dir
 allow exec path=$T/banned/allowed/touch  key=test-exception
 deny  exec path=$T/single/touch          key=test-file
 audit exec dir=$T/watched                key=test-watch
+deny  exec dir=$T/future/vendor          key=test-pending
 POLICY
 
 daemon_start "$T" --policy "$T/test.policy" --tier "$tier"
-check "embargod is ready in the $tier tier with 4 rules" \
-	grep -q "^embargod: ready tier=$tier rules=4\$" "$T/daemon.out"
+check "embargod is ready in the $tier tier with 5 rules" \
+	grep -q "^embargod: ready tier=$tier rules=5\$" "$T/daemon.out"
 
 status=$(embargo --control "$T/ctl.sock" status --json)
 case $status in
-*"\"tier\":\"$tier\""*"\"mode\":\"enforce\""*"\"rules\":4,"*) ok "embargo status --json: tier, mode, rules" ;;
+*"\"tier\":\"$tier\""*"\"mode\":\"enforce\""*"\"rules\":5,"*"\"pending\":1,"*) ok "embargo status --json: tier, mode, rules, pending" ;;
 *) not_ok "embargo status --json: tier, mode, rules" "got: $status" ;;
 esac
 check "embargo status prints the tier" sh -c "embargo --control '$T/ctl.sock' status | grep -q 'tier: *$tier'"
@@ -131,6 +132,17 @@ ln "$T/single/touch" "$T/elsewhere/touch"
 expect_denied path_rule_hardlink "$T/elsewhere/touch"
 mv "$T/single/touch" "$T/renamed/touch"
 expect_denied path_rule_renamed "$T/renamed/touch"
+
+# A rule whose directory does not exist yet takes effect when it appears (an installer).
+mkdir -p "$T/future/vendor/bin"
+i=0
+while embargo --control "$T/ctl.sock" status --json | grep -q '"target":"[^"]*/future/vendor"' &&
+	[ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+victim "$T/future/vendor/bin/touch"
+expect_denied pending_rule_enforced_on_creation "$T/future/vendor/bin/touch"
 
 expect_runs allow_exception "$T/banned/allowed/touch"
 expect_runs unlisted "$T/free/touch"

@@ -107,46 +107,73 @@ int daemon_prepare_policy(struct daemon *d)
  * Rules whose target does not exist yet are watched at their nearest existing ancestor, so the
  * rule takes effect as soon as the target appears (an installer creating /opt/vendor, say).
  */
-static void watch_pending(struct daemon *d)
+/* The nearest existing directory above PATH, into DIR. */
+static void nearest_existing_dir(const char *path, char *dir, size_t size)
+{
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, size, "%s", path);
+	do {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*(slash == dir ? slash + 1 : slash) = 0;
+	} while (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode));
+}
+
+static void reresolve_until_settled(struct daemon *d);
+
+/*
+ * Watches the nearest existing directory above each pending target. Returns true when one of
+ * them grew deeper while the watches were being set up (mkdir -p racing with us): its event
+ * may have been missed, so the caller resolves again.
+ */
+static bool watch_pending(struct daemon *d)
 {
 	struct generation *g = daemon_current(d);
+	char dir[PATH_MAX], again[PATH_MAX];
+	int *watches = NULL;
+	size_t n = 0;
+	bool moved = false;
 
 	if (d->inotify_fd < 0)
-		return;
-	for (size_t i = 0; i < d->n_watches; i++)
-		inotify_rm_watch(d->inotify_fd, d->watches[i]);
-	d->n_watches = 0;
-	free(d->watches);
-	d->watches = NULL;
-	if (!g->resolved.n_pending)
-		return;
-	d->watches = calloc(g->resolved.n_pending, sizeof(*d->watches));
-	if (!d->watches) {
-		fprintf(stderr, "embargod: out of memory; pending rules apply at the next reload\n");
-		return;
+		return false;
+	if (g->resolved.n_pending) {
+		watches = calloc(g->resolved.n_pending, sizeof(*watches));
+		if (!watches)
+			fprintf(stderr, "embargod: out of memory; pending rules apply at the next reload\n");
 	}
-	for (size_t i = 0; i < g->resolved.n_pending; i++) {
+	for (size_t i = 0; watches && i < g->resolved.n_pending; i++) {
 		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
-		char dir[PATH_MAX];
-		struct stat st;
-		char *slash;
 		int wd;
 
-		snprintf(dir, sizeof(dir), "%s", rule->value);
-		do {
-			slash = strrchr(dir, '/');
-			if (!slash)
-				break;
-			*(slash == dir ? slash + 1 : slash) = 0;
-		} while (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode));
+		/* Adding a directory watched already returns its watch: nothing is lost. */
+		nearest_existing_dir(rule->value, dir, sizeof(dir));
 		wd = inotify_add_watch(d->inotify_fd, dir,
 				       IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
 		if (wd < 0)
 			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir, rule->file,
 				rule->line, strerror(errno));
 		else
-			d->watches[d->n_watches++] = wd;
+			watches[n++] = wd;
+		/* Created (or its parent was) before the watch was in place: no event will come. */
+		nearest_existing_dir(rule->value, again, sizeof(again));
+		moved |= strcmp(dir, again) != 0 || access(rule->value, F_OK) == 0;
 	}
+	/* Then drop the watches no pending rule needs any more. */
+	for (size_t i = 0; i < d->n_watches; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; j < n && !kept; j++)
+			kept = watches[j] == d->watches[i];
+		if (!kept)
+			inotify_rm_watch(d->inotify_fd, d->watches[i]);
+	}
+	free(d->watches);
+	d->watches = watches;
+	d->n_watches = n;
+	return moved;
 }
 
 static void report_generation(const struct generation *g, const char *what)
@@ -164,11 +191,15 @@ static void report_generation(const struct generation *g, const char *what)
 
 int daemon_commit_policy(struct daemon *d)
 {
-	struct generation *g = &d->staged;
+	struct generation *g = &d->staged, *prev = daemon_current(d);
 	unsigned slot = (d->cur + 1) % DAEMON_GENERATIONS;
-	int r;
+	int r = 0;
 
-	r = enforcer_install(&d->enf, &g->resolved, g->id);
+	if (prev->id)
+		r = emb_resolved_retain(&g->resolved, &g->policy, g->mode, g->id, &prev->resolved,
+					&prev->policy);
+	if (!r)
+		r = enforcer_install(&d->enf, &g->resolved, g->id);
 	if (r) {
 		fprintf(stderr, "embargod: cannot install policy generation %u: %s\n", g->id,
 			strerror(-r));
@@ -188,7 +219,8 @@ int daemon_commit_policy(struct daemon *d)
 			emb_resolved_free(&d->gens[i].resolved);
 	d->next_generation++;
 	report_generation(&d->gens[slot], "installed");
-	watch_pending(d);
+	if (watch_pending(d))
+		reresolve_until_settled(d);
 	return 0;
 }
 
@@ -200,36 +232,72 @@ void daemon_reload(struct daemon *d)
 		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n", in_force);
 }
 
-void daemon_pending_changed(struct daemon *d)
+static bool resolved_same(const struct emb_resolved *a, const struct emb_resolved *b)
+{
+	return a->n_entries == b->n_entries && a->n_pending == b->n_pending &&
+	       !memcmp(a->entries, b->entries, a->n_entries * sizeof(*a->entries)) &&
+	       !memcmp(a->pending, b->pending, a->n_pending * sizeof(*a->pending));
+}
+
+/* Resolves the generation in force again; returns true when it should be done once more. */
+static bool reresolve_pending(struct daemon *d)
 {
 	struct generation *g = daemon_current(d);
 	struct emb_resolved fresh = { 0 };
 	struct emb_diags diags = { 0 };
-	char buf[4096];
-	size_t before = g->resolved.n_pending;
 	int r;
 
-	while (read(d->inotify_fd, buf, sizeof(buf)) > 0)
-		;
 	r = emb_policy_resolve(&g->policy, g->mode, g->id, &fresh, &diags);
 	print_diags(&diags);
 	emb_diags_free(&diags);
-	if (r || fresh.n_pending == before) {
+	if (!r)
+		r = emb_resolved_retain(&fresh, &g->policy, g->mode, g->id, &g->resolved, &g->policy);
+	if (r) {
 		emb_resolved_free(&fresh);
-		if (!r)
-			watch_pending(d);
-		return;
+		return false;
+	}
+	if (resolved_same(&fresh, &g->resolved)) {
+		/* The kernel has these entries already; FRESH holds the descriptors now. */
+		emb_resolved_free(&g->resolved);
+		g->resolved = fresh;
+		return watch_pending(d);
 	}
 	r = enforcer_install(&d->enf, &fresh, g->id);
 	if (r) {
-		fprintf(stderr, "embargod: cannot install resolved rules: %s\n", strerror(-r));
+		fprintf(stderr, "embargod: cannot install re-resolved rules: %s\n", strerror(-r));
 		emb_resolved_free(&fresh);
-		return;
+		return false;
 	}
 	emb_resolved_free(&g->resolved);
 	g->resolved = fresh;
 	report_generation(g, "re-resolved");
-	watch_pending(d);
+	return watch_pending(d);
+}
+
+/* Resolves again until no watched directory moved under us while the watches were set. */
+static void reresolve_until_settled(struct daemon *d)
+{
+	for (int round = 0; round < 16 && reresolve_pending(d); round++)
+		;
+}
+
+void daemon_pending_changed(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+
+	/* Removing a watch queues IN_IGNORED: that is our own doing, not a change. */
+	while ((n = read(d->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			changed |= !(ev->mask & IN_IGNORED);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (changed)
+		reresolve_until_settled(d);
 }
 
 static int mkdir_parents(const char *path, mode_t mode)
@@ -399,6 +467,8 @@ int daemon_control_listen(struct daemon *d)
 	return 0;
 }
 
+#define STATUS_MAX_PENDING 100
+
 static void status_reply(struct daemon *d, struct strbuf *sb)
 {
 	static const char *const counter_names[EMB_CNT_MAX] = {
@@ -409,7 +479,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
-	struct strbuf files = { 0 }, cnt = { 0 };
+	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 };
 	char started[48], loaded[48];
 	struct json j, jc;
 
@@ -423,6 +493,22 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 		json_quote(&files, g->policy.files[i], strlen(g->policy.files[i]));
 	}
 	sb_putc(&files, ']');
+	/* Which rules wait for their target; bounded, the count above is exact. */
+	sb_putc(&pending, '[');
+	for (size_t i = 0; i < g->resolved.n_pending && i < STATUS_MAX_PENDING; i++) {
+		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
+		char where[PATH_MAX + 16];
+		struct json jp;
+
+		if (i)
+			sb_putc(&pending, ',');
+		snprintf(where, sizeof(where), "%s:%u", rule->file, rule->line);
+		json_begin(&jp, &pending);
+		json_str(&jp, "rule", where);
+		json_str(&jp, "target", rule->value);
+		json_end(&jp);
+	}
+	sb_putc(&pending, ']');
 	json_begin(&jc, &cnt);
 	for (int i = 0; i < EMB_CNT_MAX; i++)
 		json_u64(&jc, counter_names[i], counters[i]);
@@ -441,6 +527,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_u64(&j, "inodes", g->resolved.n_entries);
 	json_u64(&j, "pending", g->resolved.n_pending);
 	json_raw(&j, "policy_files", files.buf);
+	json_raw(&j, "pending_rules", pending.buf);
 	json_str(&j, "log", d->log_path);
 	json_u64(&j, "events_written", d->events_written);
 	json_u64(&j, "events_dropped",
@@ -449,6 +536,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_end(&j);
 	sb_free(&files);
 	sb_free(&cnt);
+	sb_free(&pending);
 }
 
 static void control_handle(struct daemon *d, int fd)

@@ -237,6 +237,124 @@ fail:
 	return err;
 }
 
+struct rule_ref {
+	const struct emb_rule *rule;
+	size_t id;
+};
+
+static int rule_ref_cmp(const void *a, const void *b)
+{
+	const struct emb_rule *x = ((const struct rule_ref *)a)->rule;
+	const struct emb_rule *y = ((const struct rule_ref *)b)->rule;
+
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->matcher != y->matcher)
+		return x->matcher < y->matcher ? -1 : 1;
+	return strcmp(x->value, y->value);
+}
+
+static int entry_key_cmp(const void *a, const void *b)
+{
+	const struct emb_inode_key *x = &((const struct emb_entry *)a)->key;
+	const struct emb_inode_key *y = &((const struct emb_entry *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : (x->ino > y->ino);
+}
+
+int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *policy,
+			enum emb_mode mode, uint32_t generation, struct emb_resolved *old,
+			const struct emb_policy *old_policy)
+{
+	struct rule_ref *refs = NULL;
+	size_t i, n_keep = 0, n;
+	struct emb_entry *entries;
+	int *pins, err = 0;
+
+	if (!old->n_entries)
+		return 0;
+	if (policy->n_rules) {
+		refs = calloc(policy->n_rules, sizeof(*refs));
+		if (!refs)
+			return -ENOMEM;
+	}
+	for (i = 0; i < policy->n_rules; i++)
+		refs[i] = (struct rule_ref){ &policy->rules[i], i };
+	qsort(refs, policy->n_rules, sizeof(*refs), rule_ref_cmp);
+
+	/* Old entries not in FRESH whose file still exists and whose rule is still there. */
+	for (i = 0; i < old->n_entries; i++) {
+		struct emb_entry *e = &old->entries[i];
+		const struct emb_rule *rule;
+		struct rule_ref key, *hit;
+		struct stat st;
+
+		old->entries[i].value.pad[0] = 0;
+		if (e->value.rule_id >= old_policy->n_rules || old->pins[i] < 0)
+			continue;
+		if (bsearch(e, fresh->entries, fresh->n_entries, sizeof(*e), entry_key_cmp))
+			continue;
+		if (fstat(old->pins[i], &st) < 0 || st.st_nlink == 0)
+			continue;
+		key.rule = &old_policy->rules[e->value.rule_id];
+		hit = policy->n_rules ? bsearch(&key, refs, policy->n_rules, sizeof(*refs), rule_ref_cmp)
+				      : NULL;
+		if (!hit)
+			continue;
+		rule = hit->rule;
+		e->value.rule_id = (uint32_t)hit->id;
+		e->value.generation = generation;
+		e->value.verdict = (uint8_t)rule->verdict;
+		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
+			e->value.verdict = EMB_VERDICT_AUDIT;
+		old->entries[i].value.pad[0] = 1; /* marks it kept, below */
+		n_keep++;
+	}
+	free(refs);
+	if (!n_keep)
+		return 0;
+
+	n = fresh->n_entries + n_keep;
+	entries = realloc(fresh->entries, n * sizeof(*entries));
+	if (entries)
+		fresh->entries = entries;
+	pins = entries ? realloc(fresh->pins, n * sizeof(*pins)) : NULL;
+	if (pins)
+		fresh->pins = pins;
+	if (!entries || !pins)
+		err = -ENOMEM;
+	for (i = 0; i < old->n_entries; i++) {
+		if (!old->entries[i].value.pad[0])
+			continue;
+		old->entries[i].value.pad[0] = 0;
+		if (err)
+			continue;
+		fresh->entries[fresh->n_entries] = old->entries[i];
+		fresh->pins[fresh->n_entries++] = old->pins[i];
+		old->pins[i] = -1;
+	}
+	if (err)
+		return err;
+	/* Keep FRESH sorted by key: retained keys were absent from it, so no duplicates arise. */
+	{
+		struct candidate *tmp = calloc(fresh->n_entries, sizeof(*tmp));
+
+		if (!tmp)
+			return -ENOMEM;
+		for (i = 0; i < fresh->n_entries; i++)
+			tmp[i] = (struct candidate){ .e = fresh->entries[i], .pin = fresh->pins[i] };
+		qsort(tmp, fresh->n_entries, sizeof(*tmp), candidate_cmp);
+		for (i = 0; i < fresh->n_entries; i++) {
+			fresh->entries[i] = tmp[i].e;
+			fresh->pins[i] = tmp[i].pin;
+		}
+		free(tmp);
+	}
+	return 0;
+}
+
 void emb_resolved_free(struct emb_resolved *r)
 {
 	for (size_t i = 0; r->pins && i < r->n_entries; i++)

@@ -58,6 +58,17 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
+/*
+ * A rule follows its file through renames: FRESH (just resolved from names, for POLICY in
+ * force from GENERATION on) also gets the entries of OLD (resolved earlier for OLD_POLICY)
+ * whose inode is not in FRESH, still has a name somewhere, and whose rule (same operation,
+ * matcher and value) is still in POLICY; they take that rule's id and verdict. Their
+ * descriptors move from OLD to FRESH. Returns 0 or -ENOMEM.
+ */
+int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *policy,
+			enum emb_mode mode, uint32_t generation, struct emb_resolved *old,
+			const struct emb_policy *old_policy);
+
 void emb_resolved_free(struct emb_resolved *r);
 
 #endif /* EMB_RESOLVE_H */
