@@ -12,7 +12,7 @@
 /* Longest path an event carries, NUL included; the walk records at most this much. */
 #define EMB_PATH_MAX 4096
 /* How many path components the exec walk climbs before it gives up and fails closed. */
-#define EMB_WALK_MAX 256
+#define EMB_WALK_MAX 1024
 #define EMB_COMM_LEN 16
 /* The name execve() was given, as the caller spelled it (cut to fit). */
 #define EMB_FILENAME_MAX 256
@@ -98,7 +98,11 @@ struct emb_event {
 	__u8 verdict; /* enum emb_verdict */
 	__u8 tier;    /* enum emb_tier */
 	__u16 path_len;
-	char comm[EMB_COMM_LEN]; /* the name the new program gets, as the kernel sets it */
+	/*
+	 * The name the new program gets, as the kernel sets it; empty when the decision came
+	 * before the exec set it (lsm tier): then it is the last component of filename.
+	 */
+	char comm[EMB_COMM_LEN];
 	char filename[EMB_FILENAME_MAX];
 	char path[EMB_PATH_MAX]; /* last: only path_len bytes of it are sent */
 };

@@ -79,6 +79,33 @@ struct emb_decision {
 	int matched;
 };
 
+struct emb_lookup_walk {
+	struct emb_walk w;
+	void *rules;
+	struct emb_decision *d;
+	int ended; /* reached the root */
+};
+
+/* One directory up and its lookup; a bpf_loop() callback, so it is verified once. */
+static long emb_lookup_step(__u32 index, void *ctx)
+{
+	struct emb_lookup_walk *lw = ctx;
+	struct emb_inode_key key = {};
+	struct emb_rule_value *v;
+
+	if (!emb_walk_up(&lw->w, NULL)) {
+		lw->ended = 1;
+		return 1;
+	}
+	emb_dentry_key(lw->w.dentry, &key.ino, &key.dev);
+	v = bpf_map_lookup_elem(lw->rules, &key);
+	if (!v)
+		return 0;
+	lw->d->rule = *v;
+	lw->d->matched = 1;
+	return 1;
+}
+
 /*
  * The most specific rule for FILE: its own inode first, then each directory above it, nearest
  * first, so an exact file beats any directory and a deeper directory beats a shallower one.
@@ -86,13 +113,12 @@ struct emb_decision {
  */
 static __always_inline void emb_decide(struct file *file, void *rules, struct emb_decision *d)
 {
+	struct emb_lookup_walk lw = { .rules = rules, .d = d };
 	struct emb_inode_key key = {};
 	struct emb_rule_value *v, *meta;
-	struct emb_walk w;
-	int depth;
 
-	emb_walk_start(&w, file);
-	emb_dentry_key(w.dentry, &d->ino, &d->dev);
+	emb_walk_start(&lw.w, file);
+	emb_dentry_key(lw.w.dentry, &d->ino, &d->dev);
 	key.ino = d->ino;
 	key.dev = d->dev;
 	v = bpf_map_lookup_elem(rules, &key);
@@ -107,18 +133,9 @@ static __always_inline void emb_decide(struct file *file, void *rules, struct em
 	meta = bpf_map_lookup_elem(rules, &key);
 	if (!meta || !meta->is_dir)
 		return;
-
-	for (depth = 0; depth < EMB_WALK_MAX; depth++) {
-		if (!emb_walk_up(&w, NULL))
-			return;
-		emb_dentry_key(w.dentry, &key.ino, &key.dev);
-		v = bpf_map_lookup_elem(rules, &key);
-		if (v) {
-			d->rule = *v;
-			d->matched = 1;
-			return;
-		}
-	}
+	bpf_loop(EMB_WALK_MAX, emb_lookup_step, &lw, 0);
+	if (d->matched || lw.ended)
+		return;
 	/* A tree this deep is built to hide from dir rules: fail closed. */
 	emb_count(EMB_CNT_TOO_DEEP);
 	d->flags |= EMB_EVENT_F_TOO_DEEP;
@@ -128,55 +145,51 @@ static __always_inline void emb_decide(struct file *file, void *rules, struct em
 	d->matched = 1;
 }
 
+struct emb_path_walk {
+	struct emb_walk w;
+	char *buf;
+	__u32 off;
+	__u32 flags;
+	int ended;
+};
+
+/* Records one component of the path; a bpf_loop() callback. */
+static long emb_path_step(__u32 index, void *ctx)
+{
+	struct emb_path_walk *pw = ctx;
+	const unsigned char *name;
+	long n;
+
+	if (!emb_walk_up(&pw->w, &name)) {
+		pw->ended = 1;
+		return 1;
+	}
+	if (pw->off >= EMB_PATH_MAX - 1) {
+		pw->flags |= EMB_EVENT_F_PATH_TRUNCATED;
+		pw->off = EMB_PATH_MAX - 1;
+		return 1;
+	}
+	/* The slack behind buf takes a name that starts near the end. */
+	n = bpf_probe_read_kernel_str(&pw->buf[pw->off & (EMB_PATH_MAX - 1)], 256, name);
+	if (n <= 0) {
+		pw->ended = 1;
+		return 1;
+	}
+	pw->off += n;
+	return 0;
+}
+
 /* Records the path leaf first ("file\0dir\0...\0"), see struct emb_event. */
 static __always_inline __u32 emb_record_path(struct file *file, char *buf, __u32 *flags)
 {
-	const unsigned char *name;
-	struct emb_walk w;
-	__u32 off = 0;
-	int depth;
-	long n;
+	struct emb_path_walk pw = { .buf = buf };
 
-	emb_walk_start(&w, file);
-	for (depth = 0; depth < EMB_WALK_MAX; depth++) {
-		if (!emb_walk_up(&w, &name))
-			return off;
-		if (off >= EMB_PATH_MAX - 1) {
-			*flags |= EMB_EVENT_F_PATH_TRUNCATED;
-			return EMB_PATH_MAX - 1;
-		}
-		/* The slack behind buf takes a name that starts near the end. */
-		n = bpf_probe_read_kernel_str(&buf[off & (EMB_PATH_MAX - 1)], 256, name);
-		if (n <= 0)
-			return off;
-		off += n;
-	}
-	*flags |= EMB_EVENT_F_PATH_TRUNCATED;
-	return off < EMB_PATH_MAX ? off : EMB_PATH_MAX - 1;
-}
-
-/* Sets comm the way exec does: the last component of the name execve() was given. */
-static __always_inline void emb_comm_from_filename(struct emb_event *e)
-{
-	__u32 start = 0, i;
-
-	for (i = 0; i < EMB_FILENAME_MAX; i++) {
-		char c = e->filename[i];
-
-		if (!c)
-			break;
-		if (c == '/')
-			start = i + 1;
-	}
-	for (i = 0; i < EMB_COMM_LEN - 1; i++) {
-		__u32 at = (start + i) & (EMB_FILENAME_MAX - 1);
-		char c = e->filename[at];
-
-		if (start + i >= EMB_FILENAME_MAX || !c)
-			break;
-		e->comm[i] = c;
-	}
-	e->comm[i & (EMB_COMM_LEN - 1)] = 0;
+	emb_walk_start(&pw.w, file);
+	bpf_loop(EMB_WALK_MAX, emb_path_step, &pw, 0);
+	if (!pw.ended)
+		pw.flags |= EMB_EVENT_F_PATH_TRUNCATED;
+	*flags |= pw.flags;
+	return pw.off < EMB_PATH_MAX ? pw.off : EMB_PATH_MAX - 1;
 }
 
 static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decision *d,
@@ -210,10 +223,10 @@ static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decis
 	e->flags = d->flags;
 	e->filename[0] = 0;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	/* Before the exec (lsm) the task still has its old name: userspace derives the new one. */
+	e->comm[0] = 0;
 	if (tier == EMB_TIER_TRACEPOINT)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	else
-		emb_comm_from_filename(e);
 	len = emb_record_path(BPF_CORE_READ(bprm, file), e->path, &e->flags);
 	e->path_len = len;
 	len = offsetof(struct emb_event, path) + (len & (EMB_PATH_MAX - 1));

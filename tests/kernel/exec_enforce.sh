@@ -13,7 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 tier=${EMBARGO_TIER:?set EMBARGO_TIER to lsm or tracepoint}
 try_exec=${EMBARGO_TRY_EXEC:-try_exec}
+# busybox ash answers "command -v busybox" with the bare name: ask for the file.
 busybox=$(command -v busybox)
+case $busybox in /*) ;; *) busybox=/bin/busybox ;; esac
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/embargo-exec.XXXXXX")
 cleanup() {

@@ -131,6 +131,21 @@ static void test_format(void)
 	   "flags are spelled out");
 	ok(!strstr(sb.buf, "\"rule\""), "no rule field when no rule decided");
 	sb_free(&sb);
+
+	/* The lsm tier decides before exec renames the task: comm comes from the filename. */
+	e->comm[0] = 0;
+	strcpy(e->filename, "/opt/vendor/bin/a-rather-long-program-name");
+	emb_event_format(&sb, e, &ctx);
+	s = json_get_string(sb.buf, "comm");
+	is_str(s, "a-rather-long-p", "comm derived like exec does: last component, 15 bytes");
+	free(s);
+	sb_free(&sb);
+	strcpy(e->filename, "prog");
+	emb_event_format(&sb, e, &ctx);
+	s = json_get_string(sb.buf, "comm");
+	is_str(s, "prog", "comm of a filename without a slash");
+	free(s);
+	sb_free(&sb);
 	free(e);
 }
 

@@ -101,7 +101,17 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 	json_u64(&j, "ppid", e->ppid);
 	json_u64(&j, "uid", e->uid);
 	json_u64(&j, "gid", e->gid);
-	json_strn(&j, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	if (e->comm[0]) {
+		json_strn(&j, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	} else {
+		/* What exec will name the task: the last component of the name it was given. */
+		size_t len = strnlen(e->filename, sizeof(e->filename));
+		const char *base = memrchr(e->filename, '/', len);
+
+		base = base ? base + 1 : e->filename;
+		len -= (size_t)(base - e->filename);
+		json_strn(&j, "comm", base, len < EMB_COMM_LEN - 1 ? len : EMB_COMM_LEN - 1);
+	}
 	json_strn(&j, "path", path.buf ? path.buf : "/", path.len ? path.len : 1);
 	json_strn(&j, "filename", e->filename, strnlen(e->filename, sizeof(e->filename)));
 	json_str(&j, "dev", dev);
