@@ -112,11 +112,11 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 format:
-	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
 
 lint:
-	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h
-	shellcheck scripts/*.sh tests/run tests/kernel/*.sh .ci/run
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
+	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/cli/*.sh tests/lib/*.sh .ci/run
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \

@@ -35,19 +35,19 @@ enum emb_event_type {
 
 /* Event flags. */
 #define EMB_EVENT_F_PATH_TRUNCATED (1U << 0) /* path did not fit, or the walk gave up */
-#define EMB_EVENT_F_TOO_DEEP (1U << 1)	     /* deeper than EMB_WALK_MAX: denied, no rule */
-#define EMB_EVENT_F_SIGNAL_FAILED (1U << 2)  /* tracepoint tier: bpf_send_signal() failed */
+#define EMB_EVENT_F_TOO_DEEP	   (1U << 1) /* deeper than EMB_WALK_MAX: denied, no rule */
+#define EMB_EVENT_F_SIGNAL_FAILED  (1U << 2) /* tracepoint tier: bpf_send_signal() failed */
 
 /* Counters, one slot each in the per-CPU array "counters". */
 enum emb_counter {
-	EMB_CNT_EXEC_SEEN = 0,	 /* execs the programs looked at */
-	EMB_CNT_DENIED,		 /* execs denied (or killed) */
-	EMB_CNT_AUDITED,	 /* execs allowed but logged */
-	EMB_CNT_EVENTS,		 /* events written to the ring buffer */
-	EMB_CNT_RINGBUF_FULL,	 /* events lost: ring buffer full */
-	EMB_CNT_SIGNAL_FAILED,	 /* tracepoint tier: SIGKILL could not be sent */
-	EMB_CNT_TOO_DEEP,	 /* walks that hit EMB_WALK_MAX */
-	EMB_CNT_NO_POLICY,	 /* execs seen before any policy was installed */
+	EMB_CNT_EXEC_SEEN = 0, /* execs the programs looked at */
+	EMB_CNT_DENIED,	       /* execs denied (or killed) */
+	EMB_CNT_AUDITED,       /* execs allowed but logged */
+	EMB_CNT_EVENTS,	       /* events written to the ring buffer */
+	EMB_CNT_RINGBUF_FULL,  /* events lost: ring buffer full */
+	EMB_CNT_SIGNAL_FAILED, /* tracepoint tier: SIGKILL could not be sent */
+	EMB_CNT_TOO_DEEP,      /* walks that hit EMB_WALK_MAX */
+	EMB_CNT_NO_POLICY,     /* execs seen before any policy was installed */
 	EMB_CNT_MAX,
 };
 
@@ -109,7 +109,9 @@ struct emb_event {
 
 _Static_assert(sizeof(struct emb_inode_key) == 16, "emb_inode_key layout");
 _Static_assert(sizeof(struct emb_rule_value) == 16, "emb_rule_value layout");
-_Static_assert(sizeof(struct emb_event) == 56 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX, "emb_event layout");
-_Static_assert(__builtin_offsetof(struct emb_event, path) == 72 + EMB_FILENAME_MAX, "emb_event path offset");
+_Static_assert(sizeof(struct emb_event) == 56 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
+	       "emb_event layout");
+_Static_assert(__builtin_offsetof(struct emb_event, path) == 72 + EMB_FILENAME_MAX,
+	       "emb_event path offset");
 
 #endif /* EMBARGO_H */

@@ -14,7 +14,7 @@
 #include "embargo.h"
 #include "lib/vfs_walk.h"
 
-#define EPERM 1
+#define EPERM	1
 #define SIGKILL 9
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

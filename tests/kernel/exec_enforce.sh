@@ -5,6 +5,8 @@
 #   EMBARGO_TIER=tracepoint  the denied program is killed by SIGKILL before it runs
 # Every rule names only files this test creates under a fresh temporary directory.
 # Needs root, busybox, embargod and embargo on PATH, and try_exec (EMBARGO_TRY_EXEC).
+# Per-victim variables (pid_NAME, ppid_NAME, ino_NAME) are made with eval.
+# shellcheck disable=SC2154
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+# daemon_status is read by the tests that source this.
+# shellcheck disable=SC2034
 # Starting and stopping embargod for a test. Sets daemon_pid, and daemon_status after a stop.
 
 daemon_pid=""

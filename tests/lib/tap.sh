@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
 # TAP for the shell tests (POSIX sh: they also run under busybox in the VM).
 # Each check prints "ok N - what" or "not ok N - what" with "# " lines saying why.
 

@@ -53,7 +53,8 @@ static void test_check(void)
 	e->path_len = 10;
 	is_int(emb_event_check(e, head + 10), 0, "a record as long as its path is well-formed");
 	is_int(emb_event_check(e, head + 9), -EBADMSG, "a path longer than the record is refused");
-	is_int(emb_event_check(e, head - 1), -EBADMSG, "a record shorter than its header is refused");
+	is_int(emb_event_check(e, head - 1), -EBADMSG,
+	       "a record shorter than its header is refused");
 	is_int(emb_event_check(e, sizeof(*e) + 1), -EBADMSG, "an oversized record is refused");
 	free(e);
 }
@@ -169,7 +170,8 @@ static void test_json_quote(void)
 
 static void test_json_read(void)
 {
-	const char *doc = "{\"a\":{\"x\":[1,{\"y\":\"}\"}]},\"s\":\"\\u00e9\\n\",\"n\":18446744073709551615}";
+	const char *doc =
+		"{\"a\":{\"x\":[1,{\"y\":\"}\"}]},\"s\":\"\\u00e9\\n\",\"n\":18446744073709551615}";
 	char *s;
 
 	s = json_get_string(doc, "s");

@@ -267,10 +267,10 @@ static void test_errors(void)
 	expect_diag("deny exec path=\"/a\\nb\"\n",
 		    "1:19: bad escape '\\n' (only \\\" and \\\\ are allowed in quotes)",
 		    "bad escape");
-	expect_diag(
-		"deny exec path=\"/a\\\tb\"\n",
-		"1:19: bad escape: '\\' before byte 0x09 (only \\\" and \\\\ are allowed in quotes)",
-		"bad escape of a tab");
+	expect_diag("deny exec path=\"/a\\\tb\"\n",
+		    "1:19: bad escape: '\\' before byte 0x09 (only \\\" and \\\\ are allowed in "
+		    "quotes)",
+		    "bad escape of a tab");
 	expect_diag("deny exec path=/a\"b\"\n",
 		    "1:18: quote inside unquoted value (quote the whole value)",
 		    "quote inside unquoted value");

@@ -11,7 +11,8 @@
 
 static const char check_usage[] =
 	"usage: embargo check [--json] FILE|DIR...\n"
-	"Parses the policy files (a DIR: its *.policy files) as one policy, as embargod would load\n"
+	"Parses the policy files (a DIR: its *.policy files) as one policy, as embargod would "
+	"load\n"
 	"them. Prints FILE:LINE:COL: message for each error; exits 1 on any.\n";
 
 int cmd_check(struct cli *cli, int argc, char **argv)
@@ -72,7 +73,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			printf("policy OK: %zu rules, mode %s\n", policy.n_rules,
 			       emb_mode_name(policy.mode));
 		else if (r == -EINVAL)
-			fprintf(stderr, "embargo: policy rejected: %zu errors\n", diags.n + diags.dropped);
+			fprintf(stderr, "embargo: policy rejected: %zu errors\n",
+				diags.n + diags.dropped);
 		else
 			cli_error(cli, "check: %s", strerror(-r));
 	}

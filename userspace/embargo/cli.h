@@ -11,8 +11,8 @@ struct cli {
 };
 
 /* Exit statuses: 0 ok, 1 the answer is "no" (bad policy, daemon not running), 2 usage. */
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
 int cmd_status(struct cli *cli, int argc, char **argv);

@@ -28,7 +28,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	r = emb_control_request(cli->control_path, "status", &reply);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
-		cli_error(cli, "embargod is not running (nothing listens on %s)", cli->control_path);
+		cli_error(cli, "embargod is not running (nothing listens on %s)",
+			  cli->control_path);
 		return CLI_EXIT_FAIL;
 	}
 	if (r) {
@@ -46,19 +47,22 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("%s\n", reply);
 	} else {
 		char *tier = json_get_string(reply, "tier"), *mode = json_get_string(reply, "mode");
-		char *log = json_get_string(reply, "log"), *why = json_get_string(reply, "lsm_unavailable");
+		char *log = json_get_string(reply, "log"),
+		     *why = json_get_string(reply, "lsm_unavailable");
 		char *loaded = json_get_string(reply, "loaded");
 
 		printf("embargod:   running, pid %llu\n", json_get_u64(reply, "pid"));
-		printf("tier:       %s%s%s%s\n", tier ? tier : "?", why ? " (lsm unavailable: " : "",
-		       why ? why : "", why ? ")" : "");
+		printf("tier:       %s%s%s%s\n", tier ? tier : "?",
+		       why ? " (lsm unavailable: " : "", why ? why : "", why ? ")" : "");
 		printf("mode:       %s\n", mode ? mode : "?");
-		printf("policy:     generation %llu, loaded %s\n", json_get_u64(reply, "generation"),
-		       loaded ? loaded : "?");
-		printf("rules:      %llu (%llu inodes in the kernel, %llu pending: target missing)\n",
+		printf("policy:     generation %llu, loaded %s\n",
+		       json_get_u64(reply, "generation"), loaded ? loaded : "?");
+		printf("rules:      %llu (%llu inodes in the kernel, %llu pending: target "
+		       "missing)\n",
 		       json_get_u64(reply, "rules"), json_get_u64(reply, "inodes"),
 		       json_get_u64(reply, "pending"));
-		printf("events:     %llu written, %llu dropped\n", json_get_u64(reply, "events_written"),
+		printf("events:     %llu written, %llu dropped\n",
+		       json_get_u64(reply, "events_written"),
 		       json_get_u64(reply, "events_dropped"));
 		printf("log:        %s\n", log ? log : "?");
 		free(tier);

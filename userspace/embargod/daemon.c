@@ -86,11 +86,13 @@ int daemon_prepare_policy(struct daemon *d)
 	r = emb_policy_load(&g->policy, d->policy_paths, d->n_policy_paths, &diags);
 	if (!r) {
 		g->mode = effective_mode(d, &g->policy);
-		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved, &diags);
+		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
+				       &diags);
 	}
 	print_diags(&diags);
 	if (r == -EINVAL)
-		fprintf(stderr, "embargod: policy rejected (%zu errors); nothing of it was applied\n",
+		fprintf(stderr,
+			"embargod: policy rejected (%zu errors); nothing of it was applied\n",
 			diags.n + diags.dropped);
 	else if (r)
 		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));
@@ -142,7 +144,8 @@ static bool watch_pending(struct daemon *d)
 	if (g->resolved.n_pending) {
 		watches = calloc(g->resolved.n_pending, sizeof(*watches));
 		if (!watches)
-			fprintf(stderr, "embargod: out of memory; pending rules apply at the next reload\n");
+			fprintf(stderr, "embargod: out of memory; pending rules apply at the next "
+					"reload\n");
 	}
 	for (size_t i = 0; watches && i < g->resolved.n_pending; i++) {
 		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
@@ -153,8 +156,8 @@ static bool watch_pending(struct daemon *d)
 		wd = inotify_add_watch(d->inotify_fd, dir,
 				       IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
 		if (wd < 0)
-			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir, rule->file,
-				rule->line, strerror(errno));
+			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir,
+				rule->file, rule->line, strerror(errno));
 		else
 			watches[n++] = wd;
 		/* Created (or its parent was) before the watch was in place: no event will come. */
@@ -178,7 +181,8 @@ static bool watch_pending(struct daemon *d)
 
 static void report_generation(const struct generation *g, const char *what)
 {
-	fprintf(stderr, "embargod: %s policy generation %u: %zu rules, %zu inodes, %zu pending, mode %s\n",
+	fprintf(stderr,
+		"embargod: %s policy generation %u: %zu rules, %zu inodes, %zu pending, mode %s\n",
 		what, g->id, g->policy.n_rules, g->resolved.n_entries, g->resolved.n_pending,
 		emb_mode_name(g->mode));
 	for (size_t i = 0; i < g->resolved.n_pending; i++) {
@@ -229,7 +233,8 @@ void daemon_reload(struct daemon *d)
 	uint32_t in_force = daemon_current(d)->id;
 
 	if (daemon_prepare_policy(d) || daemon_commit_policy(d))
-		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n", in_force);
+		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n",
+			in_force);
 }
 
 static bool resolved_same(const struct emb_resolved *a, const struct emb_resolved *b)
@@ -251,7 +256,8 @@ static bool reresolve_pending(struct daemon *d)
 	print_diags(&diags);
 	emb_diags_free(&diags);
 	if (!r)
-		r = emb_resolved_retain(&fresh, &g->policy, g->mode, g->id, &g->resolved, &g->policy);
+		r = emb_resolved_retain(&fresh, &g->policy, g->mode, g->id, &g->resolved,
+					&g->policy);
 	if (r) {
 		emb_resolved_free(&fresh);
 		return false;
@@ -326,7 +332,8 @@ int daemon_open_log(struct daemon *d)
 		r = d->log_fd < 0 ? -errno : 0;
 	}
 	if (r)
-		fprintf(stderr, "embargod: cannot open the log %s: %s\n", d->log_path, strerror(-r));
+		fprintf(stderr, "embargod: cannot open the log %s: %s\n", d->log_path,
+			strerror(-r));
 	return r;
 }
 
@@ -448,8 +455,8 @@ int daemon_control_listen(struct daemon *d)
 	}
 	r = mkdir_parents(d->control_path, 0755);
 	if (r) {
-		fprintf(stderr, "embargod: cannot create the directory of %s: %s\n", d->control_path,
-			strerror(-r));
+		fprintf(stderr, "embargod: cannot create the directory of %s: %s\n",
+			d->control_path, strerror(-r));
 		return r;
 	}
 	unlink(d->control_path);
@@ -472,10 +479,10 @@ int daemon_control_listen(struct daemon *d)
 static void status_reply(struct daemon *d, struct strbuf *sb)
 {
 	static const char *const counter_names[EMB_CNT_MAX] = {
-		[EMB_CNT_EXEC_SEEN] = "exec_seen",	   [EMB_CNT_DENIED] = "denied",
-		[EMB_CNT_AUDITED] = "audited",		   [EMB_CNT_EVENTS] = "events_sent",
-		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full",   [EMB_CNT_SIGNAL_FAILED] = "signal_failed",
-		[EMB_CNT_TOO_DEEP] = "too_deep",	   [EMB_CNT_NO_POLICY] = "no_policy",
+		[EMB_CNT_EXEC_SEEN] = "exec_seen",	 [EMB_CNT_DENIED] = "denied",
+		[EMB_CNT_AUDITED] = "audited",		 [EMB_CNT_EVENTS] = "events_sent",
+		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full", [EMB_CNT_SIGNAL_FAILED] = "signal_failed",
+		[EMB_CNT_TOO_DEEP] = "too_deep",	 [EMB_CNT_NO_POLICY] = "no_policy",
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };

@@ -46,7 +46,7 @@ struct daemon {
 	uint32_t next_generation;
 
 	uint64_t events_written;
-	uint64_t events_in_batch; /* formatted into batch, not yet written */
+	uint64_t events_in_batch;  /* formatted into batch, not yet written */
 	uint64_t events_lost;	   /* formatted, but the log write failed */
 	uint64_t events_malformed; /* records that failed emb_event_check() */
 	int last_write_errno;

@@ -96,7 +96,8 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size
 	libbpf_set_print(libbpf_capture);
 
 	if (choice == TIER_TRACEPOINT)
-		snprintf(enf->lsm_reason, sizeof(enf->lsm_reason), "not requested (--tier tracepoint)");
+		snprintf(enf->lsm_reason, sizeof(enf->lsm_reason),
+			 "not requested (--tier tracepoint)");
 	else {
 		if (bpf_lsm_active(enf->lsm_reason, sizeof(enf->lsm_reason))) {
 			r = load_tier(enf, EMB_TIER_LSM, enf->lsm_reason, sizeof(enf->lsm_reason));
@@ -144,7 +145,9 @@ int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_
 			err = -errno;
 		/* Kernels without batch updates for hash maps: one at a time. */
 		for (i = 0; err == -EINVAL && i < r->n_entries; i++)
-			err = bpf_map_update_elem(fd, &keys[i], &values[i], BPF_NOEXIST) < 0 ? -errno : 0;
+			err = bpf_map_update_elem(fd, &keys[i], &values[i], BPF_NOEXIST) < 0
+				      ? -errno
+				      : 0;
 		free(keys);
 		free(values);
 		if (err)

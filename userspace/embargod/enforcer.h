@@ -23,8 +23,8 @@ struct ring_buffer;
 struct enforcer {
 	struct exec_bpf *skel;
 	enum emb_tier tier;
-	int rules_fd;	    /* the inner map now installed, or -1 */
-	size_t n_entries;   /* entries in it, meta entry not counted */
+	int rules_fd;	      /* the inner map now installed, or -1 */
+	size_t n_entries;     /* entries in it, meta entry not counted */
 	char lsm_reason[256]; /* why the lsm tier was not used, when it was not */
 };
 

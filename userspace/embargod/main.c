@@ -25,7 +25,7 @@
 #include "event_log.h"
 
 #define DEFAULT_POLICY "/etc/embargo/policy.d"
-#define DEFAULT_LOG "/var/log/embargo/events.jsonl"
+#define DEFAULT_LOG    "/var/log/embargo/events.jsonl"
 
 static void usage(FILE *f)
 {
@@ -34,13 +34,17 @@ static void usage(FILE *f)
 		"                [--tier auto|lsm|tracepoint] [--log FILE] [--control SOCKET]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
 		"\n"
-		"  --policy FILE|DIR  policy file, or directory of *.policy files (default " DEFAULT_POLICY ")\n"
+		"  --policy FILE|DIR  policy file, or directory of *.policy files "
+		"(default " DEFAULT_POLICY ")\n"
 		"  --mode MODE        enforce, or audit (log what would be denied, deny nothing);\n"
 		"                     overrides the policy's mode line\n"
-		"  --tier TIER        auto (lsm when the kernel runs BPF LSM, else tracepoint), lsm, tracepoint\n"
+		"  --tier TIER        auto (lsm when the kernel runs BPF LSM, else tracepoint), "
+		"lsm, tracepoint\n"
 		"  --log FILE         audit log, one JSON object a line (default " DEFAULT_LOG ")\n"
-		"  --control SOCKET   control socket for the embargo CLI (default " EMB_CONTROL_DEFAULT ")\n"
-		"  --check            check the policy (parse and resolve), print \"configuration OK\", exit\n"
+		"  --control SOCKET   control socket for the embargo CLI "
+		"(default " EMB_CONTROL_DEFAULT ")\n"
+		"  --check            check the policy (parse and resolve), print \"configuration "
+		"OK\", exit\n"
 		"\n"
 		"SIGHUP reloads the policy; SIGTERM stops enforcing and exits.\n");
 }
@@ -48,10 +52,14 @@ static void usage(FILE *f)
 static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 {
 	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' }, { "mode", required_argument, NULL, 'm' },
-		{ "tier", required_argument, NULL, 't' },   { "log", required_argument, NULL, 'l' },
-		{ "control", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "tier", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -71,7 +79,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 			else if (!strcmp(optarg, "audit"))
 				d->mode_override = EMB_MODE_AUDIT;
 			else {
-				fprintf(stderr, "embargod: --mode: '%s' is not enforce or audit\n", optarg);
+				fprintf(stderr, "embargod: --mode: '%s' is not enforce or audit\n",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -83,7 +92,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 			else if (!strcmp(optarg, "tracepoint"))
 				d->tier_choice = TIER_TRACEPOINT;
 			else {
-				fprintf(stderr, "embargod: --tier: '%s' is not auto, lsm or tracepoint\n",
+				fprintf(stderr,
+					"embargod: --tier: '%s' is not auto, lsm or tracepoint\n",
 					optarg);
 				return -EINVAL;
 			}

@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#define EMB_CONTROL_DEFAULT "/run/embargo/embargod.sock"
+#define EMB_CONTROL_DEFAULT	"/run/embargo/embargod.sock"
 #define EMB_CONTROL_MAX_REQUEST 4096
-#define EMB_CONTROL_MAX_REPLY (1u << 20)
-#define EMB_CONTROL_TIMEOUT_MS 5000
+#define EMB_CONTROL_MAX_REPLY	(1u << 20)
+#define EMB_CONTROL_TIMEOUT_MS	5000
 
 /*
  * Sends REQUEST (no newline) to the daemon at SOCKET_PATH and returns its reply line, without

@@ -12,8 +12,8 @@
 
 /* What the record alone does not say: which rule its rule_id names, and the wall clock. */
 struct emb_event_ctx {
-	const char *key;	/* the rule's key; NULL when no rule decided */
-	const char *rule;	/* "FILE:LINE" of the rule, or NULL */
+	const char *key;	    /* the rule's key; NULL when no rule decided */
+	const char *rule;	    /* "FILE:LINE" of the rule, or NULL */
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME when the record was read */
 };
 
@@ -33,6 +33,7 @@ void emb_event_path(const struct emb_event *e, struct strbuf *sb);
 void emb_format_rfc3339(int64_t ns, char *buf, size_t size);
 
 /* Appends one JSON object (no newline) for the checked event E. */
-void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct emb_event_ctx *ctx);
+void emb_event_format(struct strbuf *sb, const struct emb_event *e,
+		      const struct emb_event_ctx *ctx);
 
 #endif /* EMB_EVENT_LOG_H */

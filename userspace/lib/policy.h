@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 /* Limits on what a policy may hold; a policy over them is rejected, not cut. */
-#define EMB_POLICY_MAX_LINE 4096
-#define EMB_POLICY_MAX_RULES 1000000
-#define EMB_POLICY_MAX_KEY 64
+#define EMB_POLICY_MAX_LINE	 4096
+#define EMB_POLICY_MAX_RULES	 1000000
+#define EMB_POLICY_MAX_KEY	 64
 #define EMB_POLICY_MAX_FILE_SIZE (64u << 20)
-#define EMB_POLICY_MAX_DIAGS 100
+#define EMB_POLICY_MAX_DIAGS	 100
 
 enum emb_rule_verdict {
 	EMB_RULE_ALLOW = 0, /* same values as enum emb_verdict in bpf/embargo.h */
@@ -41,11 +41,11 @@ struct emb_rule {
 	enum emb_rule_verdict verdict;
 	enum emb_rule_op op;
 	enum emb_rule_matcher matcher;
-	char *value;	  /* unescaped absolute path, no "." or ".." components, no "//", no trailing '/' (except "/") */
-	char *key;	  /* the key= word, or "FILE:LINE" when none was given */
-	const char *file; /* owned by the policy's file list */
-	unsigned line;	  /* 1-based */
-	unsigned col;	  /* 1-based column of the rule's first character */
+	char *value; /* unescaped absolute path, no "." or ".." components, no "//", no trailing '/' (except "/") */
+	char *key;	    /* the key= word, or "FILE:LINE" when none was given */
+	const char *file;   /* owned by the policy's file list */
+	unsigned line;	    /* 1-based */
+	unsigned col;	    /* 1-based column of the rule's first character */
 	unsigned value_col; /* column where the matcher's value starts (for later diagnostics) */
 };
 
@@ -75,9 +75,9 @@ struct emb_diags {
 	size_t dropped; /* diagnostics beyond EMB_POLICY_MAX_DIAGS, counted but not kept */
 };
 
-const char *emb_verdict_name(enum emb_rule_verdict v);	/* "allow", "audit", "deny" */
+const char *emb_verdict_name(enum emb_rule_verdict v); /* "allow", "audit", "deny" */
 const char *emb_matcher_name(enum emb_rule_matcher m); /* "path", "dir" */
-const char *emb_mode_name(enum emb_mode m);		/* "enforce", "audit", "unset" */
+const char *emb_mode_name(enum emb_mode m);	       /* "enforce", "audit", "unset" */
 
 /*
  * Parse one policy text named NAME (used in diagnostics and default keys) and append its rules

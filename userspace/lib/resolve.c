@@ -24,8 +24,9 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size)
 /* An entry while resolving: how specific its rule is for that inode decides among rivals. */
 struct candidate {
 	struct emb_entry e;
-	uint32_t specificity; /* SPEC_EXACT for what a rule names; a dir's depth for a scanned file */
-	int pin;	      /* O_PATH descriptor of the inode */
+	uint32_t
+		specificity; /* SPEC_EXACT for what a rule names; a dir's depth for a scanned file */
+	int pin;	     /* O_PATH descriptor of the inode */
 };
 
 #define SPEC_EXACT UINT32_MAX
@@ -299,8 +300,9 @@ int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *pol
 		if (fstat(old->pins[i], &st) < 0 || st.st_nlink == 0)
 			continue;
 		key.rule = &old_policy->rules[e->value.rule_id];
-		hit = policy->n_rules ? bsearch(&key, refs, policy->n_rules, sizeof(*refs), rule_ref_cmp)
-				      : NULL;
+		hit = policy->n_rules
+			      ? bsearch(&key, refs, policy->n_rules, sizeof(*refs), rule_ref_cmp)
+			      : NULL;
 		if (!hit)
 			continue;
 		rule = hit->rule;
@@ -344,7 +346,8 @@ int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *pol
 		if (!tmp)
 			return -ENOMEM;
 		for (i = 0; i < fresh->n_entries; i++)
-			tmp[i] = (struct candidate){ .e = fresh->entries[i], .pin = fresh->pins[i] };
+			tmp[i] =
+				(struct candidate){ .e = fresh->entries[i], .pin = fresh->pins[i] };
 		qsort(tmp, fresh->n_entries, sizeof(*tmp), candidate_cmp);
 		for (i = 0; i < fresh->n_entries; i++) {
 			fresh->entries[i] = tmp[i].e;
