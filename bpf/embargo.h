@@ -48,6 +48,7 @@ enum emb_counter {
 	EMB_CNT_SIGNAL_FAILED, /* tracepoint tier: SIGKILL could not be sent */
 	EMB_CNT_TOO_DEEP,      /* walks that hit EMB_WALK_MAX */
 	EMB_CNT_NO_POLICY,     /* execs seen before any policy was installed */
+	EMB_CNT_SCRATCH_BUSY,  /* events lost: every scratch slot of the CPU in use */
 	EMB_CNT_MAX,
 };
 

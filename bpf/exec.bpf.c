@@ -49,18 +49,48 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Events are built here, off the 512-byte stack; the slack absorbs a name read at the end. */
+/*
+ * Events are built here, off the 512-byte stack; the slack absorbs a name read at the end.
+ * An LSM program can be preempted on its CPU by another exec: each use claims a slot first.
+ */
+#define EMB_SCRATCH_SLOTS 4
+
 struct emb_scratch {
+	__u32 busy;
+	__u32 pad;
 	struct emb_event event;
 	char slack[256];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, EMB_SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct emb_scratch);
 } scratch SEC(".maps");
+
+static __always_inline struct emb_scratch *emb_scratch_try(__u32 slot)
+{
+	struct emb_scratch *s = bpf_map_lookup_elem(&scratch, &slot);
+
+	return s && __sync_val_compare_and_swap(&s->busy, 0, 1) == 0 ? s : NULL;
+}
+
+/* Written out, not a loop: 6.1's verifier takes a loop around a cmpxchg for an endless one. */
+static __always_inline struct emb_scratch *emb_scratch_claim(void)
+{
+	struct emb_scratch *s;
+
+	_Static_assert(EMB_SCRATCH_SLOTS == 4, "emb_scratch_claim tries four slots");
+	if ((s = emb_scratch_try(0)) || (s = emb_scratch_try(1)) || (s = emb_scratch_try(2)))
+		return s;
+	return emb_scratch_try(3);
+}
+
+static __always_inline void emb_scratch_release(struct emb_scratch *s)
+{
+	__sync_fetch_and_and(&s->busy, 0);
+}
 
 static __always_inline void emb_count(enum emb_counter c)
 {
@@ -198,12 +228,13 @@ static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decis
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct emb_scratch *s;
 	struct emb_event *e;
-	__u32 zero = 0, len;
 	__u64 uid_gid;
+	__u32 len;
+	long err;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
+	s = emb_scratch_claim();
 	if (!s) {
-		emb_count(EMB_CNT_RINGBUF_FULL);
+		emb_count(EMB_CNT_SCRATCH_BUSY);
 		return;
 	}
 	e = &s->event;
@@ -230,11 +261,9 @@ static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decis
 	len = emb_record_path(BPF_CORE_READ(bprm, file), e->path, &e->flags);
 	e->path_len = len;
 	len = offsetof(struct emb_event, path) + (len & (EMB_PATH_MAX - 1));
-	if (bpf_ringbuf_output(&events, e, len, 0)) {
-		emb_count(EMB_CNT_RINGBUF_FULL);
-		return;
-	}
-	emb_count(EMB_CNT_EVENTS);
+	err = bpf_ringbuf_output(&events, e, len, 0);
+	emb_scratch_release(s);
+	emb_count(err ? EMB_CNT_RINGBUF_FULL : EMB_CNT_EVENTS);
 }
 
 /* Returns the verdict for the exec of BPRM and records it; ALLOW when no rule matched. */

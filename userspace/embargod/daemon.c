@@ -483,6 +483,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 		[EMB_CNT_AUDITED] = "audited",		 [EMB_CNT_EVENTS] = "events_sent",
 		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full", [EMB_CNT_SIGNAL_FAILED] = "signal_failed",
 		[EMB_CNT_TOO_DEEP] = "too_deep",	 [EMB_CNT_NO_POLICY] = "no_policy",
+		[EMB_CNT_SCRATCH_BUSY] = "scratch_busy",
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
@@ -538,7 +539,8 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_str(&j, "log", d->log_path);
 	json_u64(&j, "events_written", d->events_written);
 	json_u64(&j, "events_dropped",
-		 counters[EMB_CNT_RINGBUF_FULL] + d->events_lost + d->events_malformed);
+		 counters[EMB_CNT_RINGBUF_FULL] + counters[EMB_CNT_SCRATCH_BUSY] + d->events_lost +
+			 d->events_malformed);
 	json_raw(&j, "counters", cnt.buf);
 	json_end(&j);
 	sb_free(&files);

@@ -17,10 +17,19 @@
 /* The first thing libbpf found wrong, so a failed load can say why. */
 static char libbpf_first[256];
 
+bool enforcer_verbose;
+
 static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	size_t n;
 
+	if (enforcer_verbose) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	if (level != LIBBPF_WARN || libbpf_first[0])
 		return 0;
 	vsnprintf(libbpf_first, sizeof(libbpf_first), fmt, ap);

@@ -17,6 +17,9 @@ enum tier_choice {
 	TIER_TRACEPOINT,
 };
 
+/* Set by --verbose: libbpf's messages, the verifier's log among them, go to stderr. */
+extern bool enforcer_verbose;
+
 struct exec_bpf;
 struct ring_buffer;
 

@@ -58,12 +58,13 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		{ "log", required_argument, NULL, 'l' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:m:t:l:c:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:t:l:c:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (d->n_policy_paths == DAEMON_MAX_POLICY_PATHS) {
@@ -106,6 +107,9 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 			break;
 		case 'n':
 			*check_only = true;
+			break;
+		case 'v':
+			enforcer_verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
