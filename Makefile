@@ -104,9 +104,9 @@ vmtest: all
 	$(Q)scripts/vmtest.sh $(VMTEST_ARGS)
 
 # Installs what building and testing need on Debian 12 (as root).
-DEB_PACKAGES := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip perl \
-	python3 shellcheck clang-format
+DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
+	debian-archive-keyring shellcheck clang-format
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
