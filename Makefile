@@ -93,9 +93,21 @@ $(OUTPUT)/tests/%: tests/helpers/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static $< -o $@
 
+# And victims that need the dynamic loader: a program, a dlopen() driver, a library.
+DYN_HELPER_BINS := $(patsubst tests/helpers/dynamic/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/dynamic/*.c))
+SHARED_HELPER_LIBS := $(patsubst tests/helpers/shared/%.c,$(OUTPUT)/tests/lib%.so,$(wildcard tests/helpers/shared/*.c))
+$(OUTPUT)/tests/%: tests/helpers/dynamic/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@
+$(OUTPUT)/tests/lib%.so: tests/helpers/shared/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -shared -fPIC $< -o $@
+
 unit: $(UNIT_BINS)
 
-check: all unit $(HELPER_BINS)
+check: all unit $(HELPER_BINS) $(DYN_HELPER_BINS) $(SHARED_HELPER_LIBS)
 	$(Q)tests/run
 
 test: check
@@ -112,11 +124,11 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 format:
-	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c
 
 lint:
-	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c
-	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/cli/*.sh tests/lib/*.sh .ci/run
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c
+	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh .ci/run
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \

@@ -31,6 +31,7 @@ enum emb_tier {
 
 enum emb_event_type {
 	EMB_EVENT_EXEC = 1,
+	EMB_EVENT_MMAP = 2, /* an executable mapping (mmap or mprotect with PROT_EXEC) */
 };
 
 /* Event flags. */

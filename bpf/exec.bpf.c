@@ -2,6 +2,8 @@
 /*
  * Exec enforcement, in two tiers sharing one decision:
  *  - lsm: bprm_check_security returns -EPERM, so execve() fails before the new image exists;
+ *    mmap_file and file_mprotect refuse executable mappings of a denied file, which stops
+ *    the dynamic loader running it ("ld.so ./banned") and dlopen() of a denied library;
  *  - tracepoint: for kernels without BPF LSM, sched_process_exec sends SIGKILL to the task that
  *    just exec'd, which dies before it returns to user mode, so no instruction of it runs.
  * embargod loads one of the two programs. The decision is taken from the file being executed,
@@ -14,8 +16,9 @@
 #include "embargo.h"
 #include "lib/vfs_walk.h"
 
-#define EPERM	1
-#define SIGKILL 9
+#define EPERM	  1
+#define SIGKILL	  9
+#define PROT_EXEC 0x4
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -222,7 +225,12 @@ static __always_inline __u32 emb_record_path(struct file *file, char *buf, __u32
 	return pw.off < EMB_PATH_MAX ? pw.off : EMB_PATH_MAX - 1;
 }
 
-static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decision *d,
+/*
+ * Sends the event for a decision on FILE. FILENAME is the name execve() was given, or NULL
+ * when the file was reached otherwise (an executable mapping).
+ */
+static __always_inline void emb_emit(struct file *file, const char *filename,
+				     enum emb_event_type type, struct emb_decision *d,
 				     enum emb_tier tier)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -239,7 +247,7 @@ static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decis
 	}
 	e = &s->event;
 	e->boot_ns = bpf_ktime_get_boot_ns();
-	e->type = EMB_EVENT_EXEC;
+	e->type = type;
 	e->ino = d->ino;
 	e->dev = d->dev;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
@@ -253,12 +261,13 @@ static __always_inline void emb_emit(struct linux_binprm *bprm, struct emb_decis
 	e->tier = tier;
 	e->flags = d->flags;
 	e->filename[0] = 0;
-	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (filename)
+		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
 	/* Before the exec (lsm) the task still has its old name: userspace derives the new one. */
 	e->comm[0] = 0;
-	if (tier == EMB_TIER_TRACEPOINT)
+	if (tier == EMB_TIER_TRACEPOINT || type != EMB_EVENT_EXEC)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	len = emb_record_path(BPF_CORE_READ(bprm, file), e->path, &e->flags);
+	len = emb_record_path(file, e->path, &e->flags);
 	e->path_len = len;
 	len = offsetof(struct emb_event, path) + (len & (EMB_PATH_MAX - 1));
 	err = bpf_ringbuf_output(&events, e, len, 0);
@@ -293,8 +302,31 @@ static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_
 	} else {
 		emb_count(EMB_CNT_AUDITED);
 	}
-	emb_emit(bprm, &d, tier);
+	emb_emit(BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename), EMB_EVENT_EXEC, &d,
+		 tier);
 	return d.rule.verdict;
+}
+
+/*
+ * An executable mapping of FILE: how the dynamic loader runs a program it was handed
+ * ("ld.so ./banned") and how dlopen() loads a library. Only a denial acts and is logged: the
+ * kernel maps every program it executes too, and that exec was decided (and logged) already.
+ */
+static __always_inline int emb_mmap_verdict(struct file *file)
+{
+	struct emb_decision d = {};
+	__u32 zero = 0;
+	void *rules;
+
+	rules = bpf_map_lookup_elem(&policy, &zero);
+	if (!rules)
+		return 0;
+	emb_decide(file, rules, &d);
+	if (!d.matched || d.rule.verdict != EMB_VERDICT_DENY)
+		return 0;
+	emb_count(EMB_CNT_DENIED);
+	emb_emit(file, NULL, EMB_EVENT_MMAP, &d, EMB_TIER_LSM);
+	return -EPERM;
 }
 
 SEC("lsm/bprm_check_security")
@@ -303,6 +335,33 @@ int BPF_PROG(emb_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	if (ret)
 		return ret;
 	return emb_exec_verdict(bprm, EMB_TIER_LSM) == EMB_VERDICT_DENY ? -EPERM : 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(emb_lsm_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return emb_mmap_verdict(file);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(emb_lsm_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_EXEC))
+		return 0;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0;
+	return emb_mmap_verdict(file);
 }
 
 SEC("tp_btf/sched_process_exec")

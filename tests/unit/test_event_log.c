@@ -77,6 +77,7 @@ static void test_format(void)
 	struct strbuf sb = { 0 };
 	char *s;
 
+	e->type = EMB_EVENT_EXEC;
 	e->boot_ns = 5;
 	e->ino = 1234;
 	e->dev = (8u << 20) | 1;
@@ -132,6 +133,15 @@ static void test_format(void)
 	   "flags are spelled out");
 	ok(!strstr(sb.buf, "\"rule\""), "no rule field when no rule decided");
 	sb_free(&sb);
+
+	e->type = EMB_EVENT_MMAP;
+	emb_event_format(&sb, e, &ctx);
+	s = json_get_string(sb.buf, "event");
+	is_str(s, "mmap", "an executable mapping is an mmap event");
+	free(s);
+	ok(!strstr(sb.buf, "\"filename\""), "with no filename: nothing was executed by name");
+	sb_free(&sb);
+	e->type = EMB_EVENT_EXEC;
 
 	/* The lsm tier decides before exec renames the task: comm comes from the filename. */
 	e->comm[0] = 0;

@@ -68,6 +68,7 @@ static bool bpf_lsm_active(char *why, size_t whylen)
 
 static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t errlen)
 {
+	struct bpf_program *prog;
 	struct exec_bpf *skel;
 	int r;
 
@@ -78,8 +79,13 @@ static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t
 		snprintf(err, errlen, "cannot open BPF object: %s", strerror(-r));
 		return r;
 	}
-	bpf_program__set_autoload(skel->progs.emb_lsm_bprm_check, tier == EMB_TIER_LSM);
-	bpf_program__set_autoload(skel->progs.emb_tp_sched_exec, tier == EMB_TIER_TRACEPOINT);
+	/* Each tier is the programs of its section kind. */
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		bool lsm = !strncmp(bpf_program__section_name(prog), "lsm", 3);
+
+		bpf_program__set_autoload(prog, lsm == (tier == EMB_TIER_LSM));
+	}
 	r = exec_bpf__load(skel);
 	if (r) {
 		snprintf(err, errlen, "cannot load the %s programs: %s%s%s%s", emb_tier_name(tier),

@@ -90,7 +90,7 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 
 	json_begin(&j, sb);
 	json_str(&j, "time", time);
-	json_str(&j, "event", "exec");
+	json_str(&j, "event", e->type == EMB_EVENT_MMAP ? "mmap" : "exec");
 	json_str(&j, "verdict", emb_event_verdict_name(e->verdict));
 	json_str(&j, "tier", emb_tier_name(e->tier));
 	json_str(&j, "key", ctx->key ? ctx->key : "");
@@ -113,7 +113,8 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 		json_strn(&j, "comm", base, len < EMB_COMM_LEN - 1 ? len : EMB_COMM_LEN - 1);
 	}
 	json_strn(&j, "path", path.buf ? path.buf : "/", path.len ? path.len : 1);
-	json_strn(&j, "filename", e->filename, strnlen(e->filename, sizeof(e->filename)));
+	if (e->type == EMB_EVENT_EXEC)
+		json_strn(&j, "filename", e->filename, strnlen(e->filename, sizeof(e->filename)));
 	json_str(&j, "dev", dev);
 	json_u64(&j, "ino", e->ino);
 	if (e->flags & EMB_EVENT_F_PATH_TRUNCATED)

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Executable mappings in the lsm tier (inside the VM): a denied program started through the
+# dynamic loader ("ld.so ./banned") and a denied library loaded with dlopen() are refused
+# before any of their code runs, and each refusal is logged as an "mmap" event.
+# Needs root, embargod and embargo on PATH, and the test helpers (EMBARGO_TEST_BIN).
+# shellcheck disable=SC2154 # pid_NAME and friends are made with eval
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+. "$here/../lib/daemon.sh"
+
+bin=${EMBARGO_TEST_BIN:?set EMBARGO_TEST_BIN to the directory of the test helpers}
+ldso=/lib64/ld-linux-x86-64.so.2
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/embargo-mmap.XXXXXX")
+trap 'daemon_stop; rm -rf "$T"' EXIT
+
+mkdir -p "$T/banned" "$T/free"
+cp "$bin/dyn_touch" "$T/banned/dyn_touch"
+cp "$bin/dyn_touch" "$T/free/dyn_touch"
+cp "$bin/libvictim.so" "$T/banned/libvictim.so"
+cp "$bin/libvictim.so" "$T/free/libvictim.so"
+
+cat > "$T/test.policy" <<POLICY
+deny exec dir=$T/banned key=test-mmap
+POLICY
+daemon_start "$T" --policy "$T/test.policy" --tier lsm
+check "embargod is ready in the lsm tier" grep -q '^embargod: ready tier=lsm' "$T/daemon.out"
+
+# Sanity: the helpers work where nothing is denied.
+"$ldso" "$T/free/dyn_touch" "$T/marker.free"
+check "ld.so runs an allowed program" [ -e "$T/marker.free" ]
+out=$(EMBARGO_VICTIM_MARKER="$T/marker.free-lib" "$bin/try_dlopen" "$T/free/libvictim.so")
+check "dlopen of an allowed library works and runs its constructor" \
+	sh -c "[ '$out' = 'dlopen=ok' ] && [ -e '$T/marker.free-lib' ]"
+
+# The loader refuses what it cannot map executable.
+"$ldso" "$T/banned/dyn_touch" "$T/marker.ldso" > "$T/ldso.out" 2>&1
+status=$?
+if [ "$status" -ne 0 ] && [ ! -e "$T/marker.ldso" ]; then
+	ok "ld.so ./banned: refused (loader exit $status), no trace of running"
+else
+	not_ok "ld.so ./banned: refused" "exit status $status" "$(cat "$T/ldso.out")"
+fi
+check "ld.so says it could not map the program" grep -q 'failed to map segment' "$T/ldso.out"
+
+out=$(EMBARGO_VICTIM_MARKER="$T/marker.lib" "$bin/try_dlopen" "$T/banned/libvictim.so")
+case $out in
+"dlopen=failed"*"failed to map segment"*) ok "dlopen of a denied library fails: no executable mapping" ;;
+*) not_ok "dlopen of a denied library fails: no executable mapping" "got: $out" ;;
+esac
+check "the denied library's constructor never ran" [ ! -e "$T/marker.lib" ]
+
+# The errno itself, for both ways of getting an executable mapping.
+out=$("$bin/try_mmap" "$T/banned/libvictim.so" | tr '\n' ' ')
+check "mmap(PROT_EXEC) of a denied file fails with EPERM" sh -c "echo '$out' | grep -q 'mmap=EPERM'"
+check "mprotect(PROT_EXEC) of a denied file's mapping fails with EPERM" \
+	sh -c "echo '$out' | grep -q 'mprotect=EPERM'"
+out=$("$bin/try_mmap" "$T/free/libvictim.so" | tr '\n' ' ')
+check "both work on an allowed file" sh -c "[ '$out' = 'mmap=ok mprotect=ok ' ]"
+
+log_wait_lines '"event":"mmap"' 4
+for f in dyn_touch libvictim.so; do
+	line=$(grep '"event":"mmap"' "$T/events.jsonl" | grep "\"path\":\"$T/banned/$f\"" | head -n 1)
+	case $line in
+	*'"verdict":"deny"'*'"tier":"lsm"'*'"key":"test-mmap"'*) ok "$f: an mmap deny event with tier and key" ;;
+	*) not_ok "$f: an mmap deny event with tier and key" "line: $line" ;;
+	esac
+done
+check "no exec event: nothing was executed by name" sh -c "! grep -q '\"event\":\"exec\"' '$T/events.jsonl'"
+
+daemon_stop
+"$ldso" "$T/banned/dyn_touch" "$T/marker.after"
+check "after SIGTERM ld.so runs it again" [ -e "$T/marker.after" ]
+
+done_testing
