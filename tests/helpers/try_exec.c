@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * try_exec PATH [ARG...]: runs PATH in a child and says exactly how it ended, for the kernel
+ * try_exec [--fd] PATH [ARG...]: runs PATH in a child and says exactly how it ended, for the kernel
  * tests: "pid=N errno=EPERM" when execve() failed, "pid=N signal=9" when the program was
  * killed, "pid=N exit=S" when it ran and exited, each with "ppid=P" (this process) after the
- * pid. The pids let a test find and check its log line.
+ * pid. The pids let a test find and check its log line. With --fd the child opens PATH and
+ * runs it with execveat(fd, "", ..., AT_EMPTY_PATH), as fexecve() does.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+extern char **environ;
 
 static const char *errno_name(int e)
 {
@@ -31,11 +36,16 @@ static const char *errno_name(int e)
 int main(int argc, char **argv)
 {
 	int pipefd[2], status, child_errno = 0;
+	bool by_fd = argc > 1 && !strcmp(argv[1], "--fd");
 	const char *name;
 	pid_t pid;
 
+	if (by_fd) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: try_exec PATH [ARG...]\n");
+		fprintf(stderr, "usage: try_exec [--fd] PATH [ARG...]\n");
 		return 2;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -49,7 +59,14 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		execv(argv[1], argv + 1);
+		if (by_fd) {
+			int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				syscall(SYS_execveat, fd, "", argv + 1, environ, AT_EMPTY_PATH);
+		} else {
+			execv(argv[1], argv + 1);
+		}
 		child_errno = errno;
 		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
 		_exit(127);

@@ -45,11 +45,12 @@ denied_result() {
 attempts=0 # denied execs attempted: each must have exactly one log line
 
 # run_victim NAME FILE: runs FILE through try_exec; records pid, ppid and inode as NAME's, and
-# sets "result" to how it ended (errno=..., signal=..., exit=...).
+# sets "result" to how it ended (errno=..., signal=..., exit=...). $by_fd may say --fd.
+by_fd=""
 run_victim() {
 	eval "ino_$1=$(stat -c %i "$2")"
-	# shellcheck disable=SC2046 # the words are the fields
-	set -- "$1" "$2" $("$try_exec" "$2" "$T/marker.$1")
+	# shellcheck disable=SC2046,SC2086 # the words are the fields; by_fd is empty or one word
+	set -- "$1" "$2" $("$try_exec" $by_fd "$2" "$T/marker.$1")
 	eval "pid_$1=${3#pid=} ppid_$1=${4#ppid=}"
 	result=${5:-none}
 }
@@ -147,6 +148,17 @@ while embargo --control "$T/ctl.sock" status --json | grep -q '"target":"[^"]*/f
 done
 victim "$T/future/vendor/bin/touch"
 expect_denied pending_rule_enforced_on_creation "$T/future/vendor/bin/touch"
+
+# execveat(fd, "", AT_EMPTY_PATH), as fexecve() does: the file is the fd's, not a path.
+by_fd=--fd
+expect_denied execveat_empty_path "$T/banned/touch"
+expect_runs execveat_allowed "$T/free/touch"
+by_fd=""
+
+# A script whose interpreter is denied: the kernel execs the interpreter for it.
+printf '#!%s\n' "$T/banned/touch" > "$T/free/by-banned-interpreter"
+chmod 755 "$T/free/by-banned-interpreter"
+expect_denied script_with_denied_interpreter "$T/free/by-banned-interpreter"
 
 expect_runs allow_exception "$T/banned/allowed/touch"
 expect_runs unlisted "$T/free/touch"
