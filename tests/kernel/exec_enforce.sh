@@ -90,6 +90,8 @@ victim "$T/banned/allowed/touch"
 victim "$T/free/touch"
 victim "$T/single/touch"
 victim "$T/watched/touch"
+victim "$T/upgraded/touch"
+victim "$T/reinstalled/touch"
 mkdir -p "$T/bind"
 
 cat > "$T/test.policy" <<POLICY
@@ -100,15 +102,17 @@ allow exec path=$T/banned/allowed/touch  key=test-exception
 deny  exec path=$T/single/touch          key=test-file
 audit exec dir=$T/watched                key=test-watch
 deny  exec dir=$T/future/vendor          key=test-pending
+deny  exec path=$T/upgraded/touch        key=test-upgrade
+deny  exec dir=$T/reinstalled            key=test-reinstall
 POLICY
 
 daemon_start "$T" --policy "$T/test.policy" --tier "$tier"
-check "embargod is ready in the $tier tier with 5 rules" \
-	grep -q "^embargod: ready tier=$tier rules=5\$" "$T/daemon.out"
+check "embargod is ready in the $tier tier with 7 rules" \
+	grep -q "^embargod: ready tier=$tier rules=7\$" "$T/daemon.out"
 
 status=$(embargo --control "$T/ctl.sock" status --json)
 case $status in
-*"\"tier\":\"$tier\""*"\"mode\":\"enforce\""*"\"rules\":5,"*"\"pending\":1,"*) ok "embargo status --json: tier, mode, rules, pending" ;;
+*"\"tier\":\"$tier\""*"\"mode\":\"enforce\""*"\"rules\":7,"*"\"pending\":1,"*) ok "embargo status --json: tier, mode, rules, pending" ;;
 *) not_ok "embargo status --json: tier, mode, rules" "got: $status" ;;
 esac
 check "embargo status prints the tier" sh -c "embargo --control '$T/ctl.sock' status | grep -q 'tier: *$tier'"
@@ -159,6 +163,26 @@ by_fd=""
 printf '#!%s\n' "$T/banned/touch" > "$T/free/by-banned-interpreter"
 chmod 755 "$T/free/by-banned-interpreter"
 expect_denied script_with_denied_interpreter "$T/free/by-banned-interpreter"
+
+# Targets replaced after load: an upgrade that renames a new file over a path= target, and a
+# dir= tree removed and made anew. embargod resolves the names again when they reappear.
+wait_reresolved() {
+	i=0
+	while [ "$(grep -c 're-resolved' "$T/daemon.err")" -le "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+n=$(grep -c 're-resolved' "$T/daemon.err")
+cp "$busybox" "$T/upgraded/.touch.new"
+mv -f "$T/upgraded/.touch.new" "$T/upgraded/touch"
+wait_reresolved "$n"
+expect_denied path_target_replaced "$T/upgraded/touch"
+n=$(grep -c 're-resolved' "$T/daemon.err")
+rm -rf "$T/reinstalled"
+victim "$T/reinstalled/touch"
+wait_reresolved "$n"
+expect_denied dir_target_recreated "$T/reinstalled/touch"
 
 expect_runs allow_exception "$T/banned/allowed/touch"
 expect_runs unlisted "$T/free/touch"

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,11 +30,12 @@ static int64_t clock_ns(clockid_t clk)
 void daemon_init(struct daemon *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->log_fd = d->signal_fd = d->control_fd = d->inotify_fd = -1;
+	d->log_fd = d->signal_fd = d->control_fd = d->inotify_fd = d->resolve_timer_fd = -1;
 	d->enf.rules_fd = -1;
 	d->next_generation = 1;
 	/* Without inotify, rules for missing targets wait for the next reload. */
 	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	d->resolve_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->started_ns = clock_ns(CLOCK_REALTIME);
 }
 
@@ -127,44 +129,55 @@ static void nearest_existing_dir(const char *path, char *dir, size_t size)
 static void reresolve_until_settled(struct daemon *d);
 
 /*
- * Watches the nearest existing directory above each pending target. Returns true when one of
- * them grew deeper while the watches were being set up (mkdir -p racing with us): its event
- * may have been missed, so the caller resolves again.
+ * Watches the directory above each rule's target (the nearest existing one, for a target that
+ * does not exist yet): a name that appears there, by creation or by a rename over it, may be
+ * a pending target arriving or a target being replaced by a new file (an upgrade), and the
+ * policy is resolved again. Returns true when a pending target appeared while the watches
+ * were being set up: its event may have been missed, so the caller resolves again now.
  */
-static bool watch_pending(struct daemon *d)
+static bool watch_targets(struct daemon *d)
 {
 	struct generation *g = daemon_current(d);
 	char dir[PATH_MAX], again[PATH_MAX];
 	int *watches = NULL;
-	size_t n = 0;
-	bool moved = false;
+	size_t n = 0, next_pending = 0;
+	bool moved = false, full = false;
 
 	if (d->inotify_fd < 0)
 		return false;
-	if (g->resolved.n_pending) {
-		watches = calloc(g->resolved.n_pending, sizeof(*watches));
+	if (g->policy.n_rules) {
+		watches = calloc(g->policy.n_rules, sizeof(*watches));
 		if (!watches)
-			fprintf(stderr, "embargod: out of memory; pending rules apply at the next "
-					"reload\n");
+			fprintf(stderr, "embargod: out of memory: missing or replaced targets are "
+					"resolved at the next reload only\n");
 	}
-	for (size_t i = 0; watches && i < g->resolved.n_pending; i++) {
-		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
+	for (size_t i = 0; watches && i < g->policy.n_rules; i++) {
+		const struct emb_rule *rule = &g->policy.rules[i];
+		bool pending = next_pending < g->resolved.n_pending &&
+			       g->resolved.pending[next_pending] == i;
 		int wd;
 
+		next_pending += pending;
 		/* Adding a directory watched already returns its watch: nothing is lost. */
 		nearest_existing_dir(rule->value, dir, sizeof(dir));
-		wd = inotify_add_watch(d->inotify_fd, dir,
-				       IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
-		if (wd < 0)
+		wd = inotify_add_watch(d->inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+		if (wd >= 0)
+			watches[n++] = wd;
+		else if (errno != ENOSPC)
 			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir,
 				rule->file, rule->line, strerror(errno));
 		else
-			watches[n++] = wd;
+			full = true;
+		if (!pending)
+			continue;
 		/* Created (or its parent was) before the watch was in place: no event will come. */
 		nearest_existing_dir(rule->value, again, sizeof(again));
 		moved |= strcmp(dir, again) != 0 || access(rule->value, F_OK) == 0;
 	}
-	/* Then drop the watches no pending rule needs any more. */
+	if (full)
+		fprintf(stderr, "embargod: out of inotify watches (fs.inotify.max_user_watches): "
+				"some targets are resolved at the next reload only\n");
+	/* Then drop the watches no rule needs any more. */
 	for (size_t i = 0; i < d->n_watches; i++) {
 		bool kept = false;
 
@@ -223,7 +236,7 @@ int daemon_commit_policy(struct daemon *d)
 			emb_resolved_free(&d->gens[i].resolved);
 	d->next_generation++;
 	report_generation(&d->gens[slot], "installed");
-	if (watch_pending(d))
+	if (watch_targets(d))
 		reresolve_until_settled(d);
 	return 0;
 }
@@ -245,14 +258,15 @@ static bool resolved_same(const struct emb_resolved *a, const struct emb_resolve
 }
 
 /* Resolves the generation in force again; returns true when it should be done once more. */
-static bool reresolve_pending(struct daemon *d)
+static bool reresolve_in_force(struct daemon *d)
 {
 	struct generation *g = daemon_current(d);
 	struct emb_resolved fresh = { 0 };
 	struct emb_diags diags = { 0 };
 	int r;
 
-	r = emb_policy_resolve(&g->policy, g->mode, g->id, &fresh, &diags);
+	/* Names only: the walk of dir= trees for hardlinks is for reloads; retain keeps its finds. */
+	r = emb_policy_resolve_flags(&g->policy, g->mode, g->id, 0, &fresh, &diags);
 	print_diags(&diags);
 	emb_diags_free(&diags);
 	if (!r)
@@ -266,7 +280,7 @@ static bool reresolve_pending(struct daemon *d)
 		/* The kernel has these entries already; FRESH holds the descriptors now. */
 		emb_resolved_free(&g->resolved);
 		g->resolved = fresh;
-		return watch_pending(d);
+		return watch_targets(d);
 	}
 	r = enforcer_install(&d->enf, &fresh, g->id);
 	if (r) {
@@ -277,19 +291,20 @@ static bool reresolve_pending(struct daemon *d)
 	emb_resolved_free(&g->resolved);
 	g->resolved = fresh;
 	report_generation(g, "re-resolved");
-	return watch_pending(d);
+	return watch_targets(d);
 }
 
 /* Resolves again until no watched directory moved under us while the watches were set. */
 static void reresolve_until_settled(struct daemon *d)
 {
-	for (int round = 0; round < 16 && reresolve_pending(d); round++)
+	for (int round = 0; round < 16 && reresolve_in_force(d); round++)
 		;
 }
 
-void daemon_pending_changed(struct daemon *d)
+void daemon_targets_changed(struct daemon *d)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct itimerspec soon = { .it_value.tv_nsec = DAEMON_RESOLVE_DELAY_MS * 1000000L };
 	bool changed = false;
 	ssize_t n;
 
@@ -302,7 +317,18 @@ void daemon_pending_changed(struct daemon *d)
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	if (changed)
+	if (!changed)
+		return;
+	/* A package manager changes many names at once: resolve once, a moment after the first. */
+	if (d->resolve_timer_fd < 0 || timerfd_settime(d->resolve_timer_fd, 0, &soon, NULL) < 0)
+		reresolve_until_settled(d);
+}
+
+void daemon_resolve_timer(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->resolve_timer_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
 		reresolve_until_settled(d);
 }
 
@@ -616,6 +642,9 @@ void daemon_cleanup(struct daemon *d)
 	}
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
+	if (d->resolve_timer_fd >= 0)
+		close(d->resolve_timer_fd);
+	d->resolve_timer_fd = -1;
 	free(d->watches);
 	d->watches = NULL;
 	if (d->log_fd >= 0)

@@ -13,7 +13,8 @@
 
 #define DAEMON_MAX_POLICY_PATHS 64
 /* Events read after a reload may come from the generation before: keep a few for their keys. */
-#define DAEMON_GENERATIONS 4
+#define DAEMON_GENERATIONS	4
+#define DAEMON_RESOLVE_DELAY_MS 200
 
 struct generation {
 	uint32_t id; /* 0: slot unused */
@@ -37,7 +38,8 @@ struct daemon {
 	int signal_fd;
 	int control_fd;
 	int inotify_fd;
-	int *watches; /* inotify watches for pending rules */
+	int resolve_timer_fd; /* debounces resolving after inotify events */
+	int *watches;	      /* inotify watches on the directories of rule targets */
 	size_t n_watches;
 
 	struct generation gens[DAEMON_GENERATIONS];
@@ -63,8 +65,10 @@ int daemon_prepare_policy(struct daemon *d);
 int daemon_commit_policy(struct daemon *d);
 /* prepare + commit, keeping the generation in force when anything is wrong. */
 void daemon_reload(struct daemon *d);
-/* A directory above a rule's missing target changed: resolve the policy in force again. */
-void daemon_pending_changed(struct daemon *d);
+/* A name appeared where a rule's target is (or will be): resolve again, after a short delay. */
+void daemon_targets_changed(struct daemon *d);
+/* The delay is over: resolve the policy in force again, from its names. */
+void daemon_resolve_timer(struct daemon *d);
 
 int daemon_open_log(struct daemon *d);
 int daemon_start_events(struct daemon *d);

@@ -181,6 +181,8 @@ static int run_loop(struct daemon *d)
 		goto out;
 	if (d->inotify_fd >= 0 && (r = epoll_add(epfd, d->inotify_fd)))
 		goto out;
+	if (d->resolve_timer_fd >= 0 && (r = epoll_add(epfd, d->resolve_timer_fd)))
+		goto out;
 
 	for (;;) {
 		int n = epoll_wait(epfd, evs, 8, -1);
@@ -199,7 +201,9 @@ static int run_loop(struct daemon *d)
 			else if (fd == d->control_fd)
 				daemon_control_accept(d);
 			else if (fd == d->inotify_fd)
-				daemon_pending_changed(d);
+				daemon_targets_changed(d);
+			else if (fd == d->resolve_timer_fd)
+				daemon_resolve_timer(d);
 			else if (fd == ring_buffer__epoll_fd(d->rb))
 				daemon_drain_events(d);
 		}

@@ -156,6 +156,14 @@ static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struc
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags)
 {
+	return emb_policy_resolve_flags(policy, mode, generation, EMB_RESOLVE_SCAN_HARDLINKS, out,
+					diags);
+}
+
+int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode,
+			     uint32_t generation, unsigned flags, struct emb_resolved *out,
+			     struct emb_diags *diags)
+{
 	struct emb_resolved r = { 0 };
 	struct candidates c = { 0 };
 	size_t i, n_diags = diags->n + diags->dropped, budget = EMB_RESOLVE_MAX_SCANNED;
@@ -192,7 +200,7 @@ int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint
 		err = candidates_push(&c, &x);
 		if (err)
 			close(x.pin);
-		if (!err && rule->matcher == EMB_MATCH_DIR)
+		if (!err && rule->matcher == EMB_MATCH_DIR && (flags & EMB_RESOLVE_SCAN_HARDLINKS))
 			err = scan_hardlinks(policy, i, &c, &budget);
 		if (err)
 			goto fail;

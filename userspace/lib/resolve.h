@@ -58,6 +58,14 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
+/* Flags of emb_policy_resolve_flags(). */
+#define EMB_RESOLVE_SCAN_HARDLINKS 1u /* walk dir= trees for files with other names */
+
+/* emb_policy_resolve() with FLAGS; emb_policy_resolve() is EMB_RESOLVE_SCAN_HARDLINKS. */
+int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode,
+			     uint32_t generation, unsigned flags, struct emb_resolved *out,
+			     struct emb_diags *diags);
+
 /*
  * A rule follows its file through renames: FRESH (just resolved from names, for POLICY in
  * force from GENERATION on) also gets the entries of OLD (resolved earlier for OLD_POLICY)
