@@ -14,6 +14,8 @@ CFLAGS ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Ibpf -Iuserspace/lib -I$(OUTPUT)
 override CFLAGS += $(WARNINGS) -std=gnu11 -MMD -MP
 LIBS_BPF := -lbpf -lelf -lz
+# What userspace/lib needs beyond libc (hashing, ELF notes): the CLI and the unit tests link it.
+LIBS_LIB := -lcrypto -lelf
 
 ifeq ($(V),1)
 Q :=
@@ -75,14 +77,14 @@ $(OUTPUT)/embargod: $(DAEMON_OBJS) $(OUTPUT)/libembargo.a
 
 $(OUTPUT)/embargo: $(CLI_OBJS) $(OUTPUT)/libembargo.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_LIB) -o $@
 
 # Unit tests are built with sanitizers: they run the library code on hostile input.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/tap.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) $(LIBS_LIB) -o $@
 
 # Test helpers run inside the VM too, where only the project's own binaries bring their
 # libraries along: link them statically.

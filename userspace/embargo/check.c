@@ -61,14 +61,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		sb_free(&sb);
 		sb_free(&errs);
 	} else {
-		char line[4096 + 512];
-
-		for (size_t i = 0; i < diags.n; i++) {
-			emb_diag_format(&diags.v[i], line, sizeof(line));
-			fprintf(stderr, "%s\n", line);
-		}
-		if (diags.dropped)
-			fprintf(stderr, "embargo: ... and %zu more errors\n", diags.dropped);
+		cli_print_diags(&diags);
 		if (!r)
 			printf("policy OK: %zu rules, mode %s\n", policy.n_rules,
 			       emb_mode_name(policy.mode));

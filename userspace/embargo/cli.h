@@ -17,6 +17,11 @@ struct cli {
 
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_fileinfo(struct cli *cli, int argc, char **argv);
+
+struct emb_diags;
+/* Prints policy diagnostics, one "FILE:LINE:COL: message" a line, to stderr. */
+void cli_print_diags(const struct emb_diags *diags);
 
 /* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

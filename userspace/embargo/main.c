@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "control.h"
+#include "policy.h"
 #include "strbuf.h"
 
 struct cmd {
@@ -19,6 +20,8 @@ struct cmd {
 static const struct cmd commands[] = {
 	{ "status", cmd_status, "is embargod running, in which tier and mode, with what policy" },
 	{ "check", cmd_check, "check policy files (parse only; no root needed)" },
+	{ "fileinfo", cmd_fileinfo,
+	  "a file's inode, hashes, package, and the rule deciding its exec" },
 };
 
 static void usage(FILE *f)
@@ -27,6 +30,18 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'embargo COMMAND --help' describes a command.\n");
+}
+
+void cli_print_diags(const struct emb_diags *diags)
+{
+	char line[EMB_POLICY_MAX_LINE + 512];
+
+	for (size_t i = 0; i < diags->n; i++) {
+		emb_diag_format(&diags->v[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	if (diags->dropped)
+		fprintf(stderr, "embargo: ... and %zu more errors\n", diags->dropped);
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,72 @@ unsigned long long json_get_u64(const char *text, const char *name)
 	if (!v || !isdigit((unsigned char)*v))
 		return 0;
 	return strtoull(v, NULL, 10);
+}
+
+int json_get_string_array(const char *text, const char *name, char ***ret_v, size_t *ret_n)
+{
+	const char *p = find_field(text, name);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	if (!p || *p != '[')
+		return -ENOENT;
+	p = skip_ws(p + 1);
+	if (*p == ']')
+		goto done;
+	for (;;) {
+		struct strbuf s = { 0 };
+		char **grown;
+
+		if (n >= JSON_MAX_ARRAY) {
+			r = -E2BIG;
+			break;
+		}
+		p = parse_string(skip_ws(p), &s);
+		if (!p) {
+			sb_free(&s);
+			r = -EINVAL;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				sb_free(&s);
+				r = -ENOMEM;
+				break;
+			}
+			v = grown;
+		}
+		v[n] = sb_steal(&s);
+		if (!v[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+		p = skip_ws(p);
+		if (*p == ']')
+			break;
+		if (*p != ',') {
+			r = -EINVAL;
+			break;
+		}
+		p++;
+	}
+	if (r) {
+		json_strv_free(v, n);
+		return r;
+	}
+done:
+	*ret_v = v;
+	*ret_n = n;
+	return 0;
+}
+
+void json_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

@@ -4,10 +4,24 @@
 #define EMB_JSON_READ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The string value of top-level field NAME of the object TEXT, unescaped (malloc'd), or NULL. */
 char *json_get_string(const char *text, const char *name);
 /* The unsigned integer value of top-level field NAME, or 0 when absent or not a number. */
 unsigned long long json_get_u64(const char *text, const char *name);
+
+/* Arrays read by json_get_string_array() hold at most this many strings. */
+#define JSON_MAX_ARRAY 100000
+
+/*
+ * The top-level field NAME when it is an array of strings: *RET_V gets them unescaped, each and
+ * the array malloc'd (free with json_strv_free()), *RET_N their number; both written only on
+ * success. Returns 0 (an empty array gives NULL and 0), -ENOENT when NAME is absent or not an
+ * array, -EINVAL when an element is not a string or the array is malformed, -E2BIG beyond
+ * JSON_MAX_ARRAY elements, or -ENOMEM.
+ */
+int json_get_string_array(const char *text, const char *name, char ***ret_v, size_t *ret_n);
+void json_strv_free(char **v, size_t n);
 
 #endif /* EMB_JSON_READ_H */

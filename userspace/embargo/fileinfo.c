@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * embargo fileinfo: what embargo sees in a file (its inode, content hash, ELF build-id, the
+ * Debian package owning it) and which rule would decide an exec of it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "control.h"
+#include "dpkg.h"
+#include "elfinfo.h"
+#include "explain.h"
+#include "hash.h"
+#include "json_read.h"
+#include "policy.h"
+#include "resolve.h"
+#include "strbuf.h"
+
+static const char fileinfo_usage[] =
+	"usage: embargo fileinfo [--json] [--policy FILE|DIR]... [--dpkg-root DIR] PATH...\n"
+	"Shows each file's inode, type, size, owner and mode, its sha256, its ELF build-id, the\n"
+	"Debian packages that own it, and the verdict of the policy on executing it, with the\n"
+	"rule that decides. The policy is the --policy files (a DIR: its *.policy files), or\n"
+	"else the one embargod has loaded (asked over --control SOCKET). --dpkg-root names\n"
+	"dpkg's admin directory (default " EMB_DPKG_ADMIN_DEFAULT ").\n"
+	"Exits 1 when a file cannot be examined.\n";
+
+/* A note holds one diagnostic line and some words around it. */
+#define NOTE_MAX (EMB_POLICY_MAX_LINE + 256)
+
+/* The policy verdicts are explained against, or why there is none. */
+struct verdict_source {
+	struct emb_policy policy;
+	struct emb_resolved resolved;
+	bool ready;
+	char why_not[NOTE_MAX]; /* when !ready: shown as the note of an "unknown" verdict */
+};
+
+struct file_report {
+	const char *path;
+	char resolved[PATH_MAX]; /* empty when realpath() fails */
+	struct stat st;
+	bool hashed;
+	unsigned char sha256[EMB_SHA256_LEN];
+	int read_err; /* a regular file that could not be read: no sha256, no ELF facts */
+	struct emb_elf_info elf;
+	struct emb_dpkg_owners owners;
+	int explain_err;
+	struct emb_explanation x;
+	char note[NOTE_MAX];
+};
+
+/* Loads and resolves PATHS. Returns 0, -EINVAL with DIAGS, or another -errno. */
+static int source_load(struct verdict_source *src, const char *const *paths, size_t n_paths,
+		       enum emb_mode mode, struct emb_diags *diags)
+{
+	int r = emb_policy_load(&src->policy, paths, n_paths, diags);
+
+	if (r)
+		return r;
+	if (mode == EMB_MODE_UNSET)
+		mode = src->policy.mode != EMB_MODE_UNSET ? src->policy.mode : EMB_MODE_ENFORCE;
+	r = emb_policy_resolve(&src->policy, mode, 0, &src->resolved, diags);
+	if (r)
+		return r;
+	src->ready = true;
+	return 0;
+}
+
+/*
+ * The policy embargod runs: the files it names in its status, loaded again from disk, in the
+ * mode it runs in. When that cannot be had, verdicts are "unknown", never a failure.
+ */
+static void source_from_daemon(struct verdict_source *src, const char *control_path)
+{
+	struct emb_diags diags = { 0 };
+	char *reply = NULL, *err = NULL, *mode_name = NULL, **files = NULL;
+	enum emb_mode mode = EMB_MODE_UNSET;
+	size_t n_files = 0;
+	int r;
+
+	r = emb_control_request(control_path, "status", &reply);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		snprintf(src->why_not, sizeof(src->why_not),
+			 "embargod is not running (nothing listens on %s); give --policy FILE to "
+			 "explain against a policy file",
+			 control_path);
+		return;
+	}
+	if (r) {
+		snprintf(src->why_not, sizeof(src->why_not),
+			 "cannot ask embargod at %s for its policy: %s", control_path,
+			 strerror(-r));
+		return;
+	}
+	err = json_get_string(reply, "error");
+	if (err) {
+		snprintf(src->why_not, sizeof(src->why_not), "embargod: %s", err);
+		goto out;
+	}
+	r = json_get_string_array(reply, "policy_files", &files, &n_files);
+	if (r) {
+		snprintf(src->why_not, sizeof(src->why_not),
+			 "embargod's status names no policy files (%s)", strerror(-r));
+		goto out;
+	}
+	mode_name = json_get_string(reply, "mode");
+	if (mode_name && !strcmp(mode_name, "audit"))
+		mode = EMB_MODE_AUDIT;
+	else if (mode_name && !strcmp(mode_name, "enforce"))
+		mode = EMB_MODE_ENFORCE;
+	r = source_load(src, (const char *const *)files, n_files, mode, &diags);
+	if (r == -EINVAL && diags.n) {
+		char first[EMB_POLICY_MAX_LINE];
+
+		emb_diag_format(&diags.v[0], first, sizeof(first));
+		snprintf(src->why_not, sizeof(src->why_not),
+			 "embargod's policy files do not load as they are now: %s", first);
+	} else if (r) {
+		snprintf(src->why_not, sizeof(src->why_not), "cannot load embargod's policy: %s",
+			 strerror(-r));
+	}
+out:
+	emb_diags_free(&diags);
+	json_strv_free(files, n_files);
+	free(mode_name);
+	free(err);
+	free(reply);
+}
+
+static const char *type_name(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "file";
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISLNK(mode))
+		return "symlink";
+	if (S_ISCHR(mode))
+		return "character device";
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISFIFO(mode))
+		return "fifo";
+	if (S_ISSOCK(mode))
+		return "socket";
+	return "unknown";
+}
+
+/* The content of a regular file: sha256 and ELF facts, read from one descriptor. */
+static void examine_content(struct file_report *fr)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: should the file be swapped for a FIFO meanwhile, open does not hang. */
+	fd = open(fr->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		fr->read_err = -errno;
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		fr->read_err = -errno;
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* Replaced since stat(): what it is now is described, not read. */
+		fr->st = st;
+		close(fd);
+		return;
+	}
+	fr->st = st; /* what was read is what is described */
+	r = emb_sha256_file(fd, fr->sha256);
+	if (!r)
+		r = emb_elf_info(fd, &fr->elf);
+	if (r)
+		fr->read_err = r;
+	fr->hashed = !r;
+	close(fd);
+}
+
+static void explain_file(struct file_report *fr, const struct verdict_source *src)
+{
+	if (!src->ready) {
+		snprintf(fr->note, sizeof(fr->note), "%s", src->why_not);
+		return;
+	}
+	fr->explain_err = emb_explain(&src->policy, &src->resolved, fr->path, &fr->x);
+	if (fr->explain_err)
+		snprintf(fr->note, sizeof(fr->note), "cannot walk up from %s: %s", fr->path,
+			 strerror(-fr->explain_err));
+	else if (fr->x.too_deep)
+		snprintf(fr->note, sizeof(fr->note),
+			 "more than %d directories deep: the kernel denies it, whatever the policy",
+			 EMB_WALK_MAX);
+	else if (!fr->x.matched)
+		snprintf(fr->note, sizeof(fr->note), "no rule matches");
+}
+
+static bool verdict_known(const struct file_report *fr, const struct verdict_source *src)
+{
+	return src->ready && !fr->explain_err;
+}
+
+static const char *verdict_of(const struct file_report *fr, const struct verdict_source *src)
+{
+	return verdict_known(fr, src) ? emb_verdict_name(fr->x.verdict) : "unknown";
+}
+
+static void rule_where(const struct emb_rule *rule, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s:%u", rule->file, rule->line);
+}
+
+static void print_human(const struct file_report *fr, const struct verdict_source *src)
+{
+	char where[PATH_MAX + 16];
+	const struct emb_rule *rule = verdict_known(fr, src) ? fr->x.rule : NULL;
+
+#define FIELD(name, fmt, ...) printf("%-10s" fmt "\n", name ":", __VA_ARGS__)
+	FIELD("path", "%s", fr->path);
+	if (fr->resolved[0])
+		FIELD("resolved", "%s", fr->resolved);
+	FIELD("type", "%s", type_name(fr->st.st_mode));
+	FIELD("size", "%lld", (long long)fr->st.st_size);
+	FIELD("mode", "%04o", (unsigned)(fr->st.st_mode & 07777));
+	FIELD("uid", "%u", (unsigned)fr->st.st_uid);
+	FIELD("gid", "%u", (unsigned)fr->st.st_gid);
+	FIELD("dev", "%u:%u", major(fr->st.st_dev), minor(fr->st.st_dev));
+	FIELD("ino", "%llu", (unsigned long long)fr->st.st_ino);
+	FIELD("nlink", "%llu", (unsigned long long)fr->st.st_nlink);
+	if (fr->hashed) {
+		char hex[2 * EMB_BUILD_ID_MAX + 1];
+
+		emb_hex(fr->sha256, EMB_SHA256_LEN, hex);
+		FIELD("sha256", "%s", hex);
+		FIELD("elf", "%s", fr->elf.is_elf ? "yes" : "no");
+		if (fr->elf.build_id_len) {
+			emb_hex(fr->elf.build_id, fr->elf.build_id_len, hex);
+			FIELD("build_id", "%s", hex);
+		}
+	} else if (fr->read_err) {
+		FIELD("sha256", "unknown (cannot read the file: %s)", strerror(-fr->read_err));
+	}
+	if (fr->owners.n) {
+		printf("%-10s", "package:");
+		for (size_t i = 0; i < fr->owners.n; i++)
+			printf("%s%s", i ? ", " : "", fr->owners.names[i]);
+		putchar('\n');
+	}
+	FIELD("verdict", "%s", verdict_of(fr, src));
+	if (rule) {
+		rule_where(rule, where, sizeof(where));
+		FIELD("rule", "%s (%s %s %s=%s)", where, emb_verdict_name(rule->verdict), "exec",
+		      emb_matcher_name(rule->matcher), rule->value);
+		FIELD("key", "%s", rule->key);
+		if (fr->x.depth)
+			FIELD("matched", "%s (%zu director%s up)", fr->x.matched_path, fr->x.depth,
+			      fr->x.depth == 1 ? "y" : "ies");
+		else
+			FIELD("matched", "%s (the file itself)", fr->x.matched_path);
+	}
+	if (fr->note[0])
+		FIELD("note", "%s", fr->note);
+#undef FIELD
+}
+
+static void append_json(struct strbuf *out, const struct file_report *fr,
+			const struct verdict_source *src)
+{
+	const struct emb_rule *rule = verdict_known(fr, src) ? fr->x.rule : NULL;
+	char buf[PATH_MAX + 16];
+	struct json j;
+
+	json_begin(&j, out);
+	json_str(&j, "path", fr->path);
+	if (fr->resolved[0])
+		json_str(&j, "resolved", fr->resolved);
+	json_str(&j, "type", type_name(fr->st.st_mode));
+	json_i64(&j, "size", (int64_t)fr->st.st_size);
+	snprintf(buf, sizeof(buf), "%04o", (unsigned)(fr->st.st_mode & 07777));
+	json_str(&j, "mode", buf);
+	json_u64(&j, "uid", fr->st.st_uid);
+	json_u64(&j, "gid", fr->st.st_gid);
+	snprintf(buf, sizeof(buf), "%u:%u", major(fr->st.st_dev), minor(fr->st.st_dev));
+	json_str(&j, "dev", buf);
+	json_u64(&j, "ino", fr->st.st_ino);
+	json_u64(&j, "nlink", fr->st.st_nlink);
+	if (fr->hashed) {
+		emb_hex(fr->sha256, EMB_SHA256_LEN, buf);
+		json_str(&j, "sha256", buf);
+		json_bool(&j, "elf", fr->elf.is_elf);
+		if (fr->elf.build_id_len) {
+			emb_hex(fr->elf.build_id, fr->elf.build_id_len, buf);
+			json_str(&j, "build_id", buf);
+		}
+	} else if (fr->read_err) {
+		json_str(&j, "read_error", strerror(-fr->read_err));
+	}
+	if (fr->owners.n) {
+		struct strbuf arr = { 0 };
+
+		sb_putc(&arr, '[');
+		for (size_t i = 0; i < fr->owners.n; i++) {
+			if (i)
+				sb_putc(&arr, ',');
+			json_quote(&arr, fr->owners.names[i], strlen(fr->owners.names[i]));
+		}
+		sb_putc(&arr, ']');
+		json_raw(&j, "package", arr.oom ? "[]" : arr.buf);
+		sb_free(&arr);
+	}
+	json_str(&j, "verdict", verdict_of(fr, src));
+	if (rule) {
+		rule_where(rule, buf, sizeof(buf));
+		json_str(&j, "rule", buf);
+		json_str(&j, "key", rule->key);
+		json_str(&j, "matcher", emb_matcher_name(rule->matcher));
+		json_str(&j, "matched", fr->x.matched_path);
+		json_u64(&j, "depth", fr->x.depth);
+	}
+	if (fr->note[0])
+		json_str(&j, "note", fr->note);
+	json_end(&j);
+}
+
+static void append_json_error(struct strbuf *out, const char *path, int err)
+{
+	struct json j;
+
+	json_begin(&j, out);
+	json_str(&j, "path", path);
+	json_str(&j, "error", strerror(-err));
+	json_end(&j);
+}
+
+int cmd_fileinfo(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "dpkg-root", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dpkg_root = EMB_DPKG_ADMIN_DEFAULT;
+	struct verdict_source src = { 0 };
+	struct strbuf out = { 0 };
+	const char **policies;
+	size_t n_policies = 0;
+	bool dpkg_given = false;
+	int c, status = CLI_EXIT_OK, printed = 0;
+
+	policies = calloc((size_t)argc, sizeof(*policies));
+	if (!policies) {
+		cli_error(cli, "fileinfo: %s", strerror(ENOMEM));
+		return CLI_EXIT_FAIL;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jc:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			cli->json = true;
+			break;
+		case 'c':
+			cli->control_path = optarg;
+			break;
+		case 'p':
+			policies[n_policies++] = optarg;
+			break;
+		case 'd':
+			dpkg_root = optarg;
+			dpkg_given = true;
+			break;
+		case 'h':
+			printf("%s", fileinfo_usage);
+			free(policies);
+			return CLI_EXIT_OK;
+		default:
+			fprintf(stderr, "%s", fileinfo_usage);
+			free(policies);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s", fileinfo_usage);
+		free(policies);
+		return CLI_EXIT_USAGE;
+	}
+	if (dpkg_given) {
+		char info[PATH_MAX];
+		struct stat st;
+
+		snprintf(info, sizeof(info), "%s/info", dpkg_root);
+		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			cli_error(cli, "fileinfo: --dpkg-root %s: no dpkg database (%s/info)",
+				  dpkg_root, dpkg_root);
+			free(policies);
+			return CLI_EXIT_USAGE;
+		}
+	}
+
+	if (n_policies) {
+		struct emb_diags diags = { 0 };
+		int r = source_load(&src, policies, n_policies, EMB_MODE_UNSET, &diags);
+
+		cli_print_diags(&diags);
+		emb_diags_free(&diags);
+		if (r) {
+			if (r == -EINVAL)
+				cli_error(cli, "fileinfo: policy rejected");
+			else
+				cli_error(cli, "fileinfo: cannot load the policy: %s",
+					  strerror(-r));
+			status = CLI_EXIT_FAIL;
+			goto out;
+		}
+	} else {
+		source_from_daemon(&src, cli->control_path);
+	}
+
+	sb_putc(&out, '[');
+	for (int i = optind; i < argc; i++) {
+		struct file_report *fr = calloc(1, sizeof(*fr));
+		int r;
+
+		if (!fr) {
+			cli_error(cli, "fileinfo: %s", strerror(ENOMEM));
+			status = CLI_EXIT_FAIL;
+			break;
+		}
+		fr->path = argv[i];
+		if (stat(fr->path, &fr->st) < 0) {
+			r = -errno;
+			if (cli->json) {
+				if (out.len > 1)
+					sb_putc(&out, ',');
+				append_json_error(&out, fr->path, r);
+			} else {
+				cli_error(cli, "fileinfo: %s: %s", fr->path, strerror(-r));
+			}
+			status = CLI_EXIT_FAIL;
+			free(fr);
+			continue;
+		}
+		if (!realpath(fr->path, fr->resolved))
+			fr->resolved[0] = '\0';
+		if (S_ISREG(fr->st.st_mode))
+			examine_content(fr);
+		/* No dpkg database (not Debian): no package owns anything. */
+		emb_dpkg_find_owners(dpkg_root, fr->path, &fr->owners);
+		explain_file(fr, &src);
+		if (cli->json) {
+			if (out.len > 1)
+				sb_putc(&out, ',');
+			append_json(&out, fr, &src);
+		} else {
+			if (printed++)
+				putchar('\n');
+			print_human(fr, &src);
+		}
+		emb_dpkg_owners_free(&fr->owners);
+		free(fr);
+	}
+	sb_putc(&out, ']');
+	if (cli->json) {
+		if (out.oom) {
+			cli_error(cli, "fileinfo: %s", strerror(ENOMEM));
+			status = CLI_EXIT_FAIL;
+		} else {
+			printf("%s\n", out.buf);
+		}
+	}
+out:
+	sb_free(&out);
+	emb_resolved_free(&src.resolved);
+	emb_policy_free(&src.policy);
+	free(policies);
+	return status;
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "explain.h"
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct emb_inode_key *x = &((const struct emb_entry *)a)->key;
+	const struct emb_inode_key *y = &((const struct emb_entry *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : (x->ino > y->ino);
+}
+
+/* The entry for the inode at PATH, NULL when none; -errno in *ERR when PATH cannot be stat'ed. */
+static const struct emb_entry *lookup(const struct emb_resolved *resolved, const char *path,
+				      struct stat *st, int *err)
+{
+	struct emb_entry key = { 0 };
+
+	if (stat(path, st) < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	if (!resolved->n_entries)
+		return NULL;
+	key.key.dev = emb_kernel_dev(st->st_dev);
+	key.key.ino = st->st_ino;
+	return bsearch(&key, resolved->entries, resolved->n_entries, sizeof(key), entry_cmp);
+}
+
+static int decide(const struct emb_policy *policy, const struct emb_entry *e, size_t depth,
+		  const char *path, struct emb_explanation *x)
+{
+	if (e->value.rule_id >= policy->n_rules)
+		return -EINVAL;
+	x->matched = true;
+	x->verdict = (enum emb_rule_verdict)e->value.verdict;
+	x->rule = &policy->rules[e->value.rule_id];
+	x->entry = e;
+	x->depth = depth;
+	strcpy(x->matched_path, path);
+	return 0;
+}
+
+int emb_explain(const struct emb_policy *policy, const struct emb_resolved *resolved,
+		const char *path, struct emb_explanation *out)
+{
+	struct emb_explanation *x;
+	const struct emb_entry *e;
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t depth;
+	int err = 0;
+
+	/* Built aside, so that *OUT is written only on success. */
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->verdict = EMB_RULE_ALLOW;
+	if (!realpath(path, x->resolved)) {
+		err = -errno;
+		goto out;
+	}
+	e = lookup(resolved, x->resolved, &st, &err);
+	if (err)
+		goto out;
+	x->dev = emb_kernel_dev(st.st_dev);
+	x->ino = st.st_ino;
+	if (e) {
+		err = decide(policy, e, 0, x->resolved, x);
+		goto out;
+	}
+	/* The kernel skips the walk when no dir= rule is loaded: only files are in the map. */
+	if (!resolved->has_dirs)
+		goto out;
+	strcpy(dir, x->resolved);
+	for (depth = 1; strcmp(dir, "/"); depth++) {
+		char *slash = strrchr(dir, '/');
+
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		e = lookup(resolved, dir, &st, &err);
+		if (err)
+			goto out;
+		if (e) {
+			err = decide(policy, e, depth, dir, x);
+			goto out;
+		}
+		/* The kernel fails closed unless a step within EMB_WALK_MAX finds the root passed. */
+		if (depth >= EMB_WALK_MAX) {
+			x->matched = true;
+			x->too_deep = true;
+			x->verdict = EMB_RULE_DENY;
+			goto out;
+		}
+	}
+out:
+	if (!err)
+		*out = *x;
+	free(x);
+	return err;
+}
