@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -47,7 +48,7 @@ static struct stat stat_rel(const char *rel)
 /* Parses TEXT, where every "@" stands for the test's root directory. */
 static int load(struct emb_policy *p, const char *text, struct emb_diags *d)
 {
-	char buf[4096], *o = buf;
+	char buf[16384], *o = buf;
 
 	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
 		if (*c == '@')
@@ -200,6 +201,39 @@ static void test_wrong_kind(void)
 	emb_diags_free(&d);
 }
 
+/* Past RLIMIT_NOFILE, entries go in unpinned rather than the policy failing. */
+static void test_out_of_descriptors(void)
+{
+	struct emb_policy p = { 0 };
+	struct emb_diags d = { 0 };
+	struct emb_resolved r = { 0 };
+	struct rlimit old, low;
+	char text[64 * 80], *o = text;
+	int rc;
+
+	make_dir("many");
+	for (int i = 0; i < 64; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "many/f%d", i);
+		make_file(rel);
+		o += sprintf(o, "deny exec path=@/many/f%d\n", i);
+	}
+	load(&p, text, &d);
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = 32;
+	setrlimit(RLIMIT_NOFILE, &low);
+	rc = emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d);
+	setrlimit(RLIMIT_NOFILE, &old);
+	is_int(rc, 0, "a policy with more targets than descriptors still resolves");
+	is_int((long long)r.n_entries, 64, "with every entry");
+	ok(r.n_unpinned > 0 && r.n_unpinned < 64, "some entries unpinned (%zu)", r.n_unpinned);
+	emb_resolved_free(&r);
+	emb_policy_free(&p);
+	emb_diags_free(&d);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -213,6 +247,7 @@ int main(void)
 	test_resolve_basic();
 	test_same_inode();
 	test_wrong_kind();
+	test_out_of_descriptors();
 	{
 		char cmd[512];
 

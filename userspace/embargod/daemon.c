@@ -198,6 +198,11 @@ static void report_generation(const struct generation *g, const char *what)
 		"embargod: %s policy generation %u: %zu rules, %zu inodes, %zu pending, mode %s\n",
 		what, g->id, g->policy.n_rules, g->resolved.n_entries, g->resolved.n_pending,
 		emb_mode_name(g->mode));
+	if (g->resolved.n_unpinned)
+		fprintf(stderr,
+			"embargod: out of descriptors (RLIMIT_NOFILE): %zu targets are not "
+			"held open; were one deleted, its inode number could be reused\n",
+			g->resolved.n_unpinned);
 	for (size_t i = 0; i < g->resolved.n_pending; i++) {
 		const struct emb_rule *rule = &g->policy.rules[g->resolved.pending[i]];
 
@@ -560,6 +565,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_u64(&j, "rules", g->policy.n_rules);
 	json_u64(&j, "inodes", g->resolved.n_entries);
 	json_u64(&j, "pending", g->resolved.n_pending);
+	json_u64(&j, "unpinned", g->resolved.n_unpinned);
 	json_raw(&j, "policy_files", files.buf);
 	json_raw(&j, "pending_rules", pending.buf);
 	json_str(&j, "log", d->log_path);

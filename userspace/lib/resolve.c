@@ -73,15 +73,19 @@ static int resolve_rule(const struct emb_rule *rule, struct stat *st, int *pin,
 			struct emb_diags *diags)
 {
 	int fd = open(rule->value, O_PATH | O_CLOEXEC);
+	int err = fd < 0 ? errno : 0;
 
-	if (fd < 0 || fstat(fd, st) < 0) {
-		int err = errno;
-
+	/* Out of descriptors: the entry goes in unpinned (see struct emb_resolved). */
+	if (fd < 0 && (err == EMFILE || err == ENFILE))
+		err = stat(rule->value, st) < 0 ? errno : 0;
+	else if (fd >= 0 && fstat(fd, st) < 0)
+		err = errno;
+	if (err) {
 		if (fd >= 0)
 			close(fd);
 		if (err == ENOENT || err == ENOTDIR)
 			return 1;
-		if (err == EMFILE || err == ENFILE || err == ENOMEM)
+		if (err == ENOMEM)
 			return -err;
 		return emb_diags_add(diags, rule->file, rule->line, rule->value_col,
 				     "cannot resolve '%s': %s", rule->value, strerror(err));
@@ -131,12 +135,11 @@ static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struc
 			break;
 		(*budget)--;
 		x.pin = open(ent->fts_accpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (x.pin < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
-			err = -errno;
-			break;
-		}
-		/* Gone or replaced since the walk read it: nothing to pin. */
-		if (x.pin < 0 || fstat(x.pin, &st) < 0 || st.st_ino != ent->fts_statp->st_ino) {
+		if (x.pin < 0 && (errno == EMFILE || errno == ENFILE)) {
+			st = *ent->fts_statp; /* out of descriptors: unpinned */
+		} else if (x.pin < 0 || fstat(x.pin, &st) < 0 ||
+			   st.st_ino != ent->fts_statp->st_ino) {
+			/* Gone or replaced since the walk read it. */
 			if (x.pin >= 0)
 				close(x.pin);
 			continue;
@@ -233,6 +236,7 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
 			e->value.verdict = EMB_VERDICT_AUDIT;
 		r.pins[r.n_entries] = c.v[i].pin;
+		r.n_unpinned += c.v[i].pin < 0;
 		r.entries[r.n_entries++] = *e;
 	}
 	free(c.v);

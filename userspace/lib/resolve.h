@@ -26,10 +26,12 @@ struct emb_resolved {
 	/*
 	 * An O_PATH descriptor per entry. Holding the inodes keeps their numbers from being
 	 * given to unrelated new files while the entries are in force, should a banned file
-	 * be deleted: the kernel only ever sees (dev, ino).
+	 * be deleted: the kernel only ever sees (dev, ino). Past RLIMIT_NOFILE an entry goes in
+	 * unpinned (-1), counted in n_unpinned: then that protection is lost for it.
 	 */
 	int *pins;
 	size_t n_entries;
+	size_t n_unpinned;
 	size_t *pending; /* indices of rules whose target does not exist (yet) */
 	size_t n_pending;
 	bool has_dirs;
@@ -53,8 +55,7 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  * of the strongest verdict is the one recorded. Regular files with several names below a dir=
  * tree are entered by inode too, so a hardlink outside the tree is covered as well; the rule
  * of the deepest tree holding a file wins, and a path= rule for it beats them all.
- * Returns 0, -EINVAL with diagnostics, or -ENOMEM/-EMFILE (raise RLIMIT_NOFILE: every entry
- * holds a descriptor).
+ * Returns 0, -EINVAL with diagnostics, or -ENOMEM.
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
