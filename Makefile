@@ -28,7 +28,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check test unit deps clean format lint vmtest
+.PHONY: all check test unit deps clean format lint vmtest bench
 
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
@@ -107,12 +107,22 @@ $(OUTPUT)/tests/lib%.so: tests/helpers/shared/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -shared -fPIC $< -o $@
 
+# Benchmarks: not tests. Ratios measured side by side in one run (see bench/).
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+$(OUTPUT)/bench/%: bench/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static $< -o $@
+
 unit: $(UNIT_BINS)
 
 check: all unit $(HELPER_BINS) $(DYN_HELPER_BINS) $(SHARED_HELPER_LIBS)
 	$(Q)tests/run
 
 test: check
+
+bench: all $(BENCH_BINS)
+	$(Q)scripts/bench.sh
 
 vmtest: all
 	$(Q)scripts/vmtest.sh $(VMTEST_ARGS)
@@ -126,11 +136,11 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 format:
-	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c bench/*.c
 
 lint:
-	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c
-	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh .ci/run
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c bench/*.c
+	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh bench/*.sh .ci/run
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \

@@ -222,13 +222,23 @@ static void test_out_of_descriptors(void)
 	load(&p, text, &d);
 	getrlimit(RLIMIT_NOFILE, &old);
 	low = old;
-	low.rlim_cur = 32;
+	low.rlim_cur = EMB_RESOLVE_FD_RESERVE + 32;
 	setrlimit(RLIMIT_NOFILE, &low);
 	rc = emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d);
 	setrlimit(RLIMIT_NOFILE, &old);
 	is_int(rc, 0, "a policy with more targets than descriptors still resolves");
 	is_int((long long)r.n_entries, 64, "with every entry");
 	ok(r.n_unpinned > 0 && r.n_unpinned < 64, "some entries unpinned (%zu)", r.n_unpinned);
+	{
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		setrlimit(RLIMIT_NOFILE, &low);
+		ok(fd >= 0 && fd + 16 < (int)low.rlim_cur,
+		   "descriptors are left to the process (next fd %d, limit %d)", fd,
+		   (int)low.rlim_cur);
+		setrlimit(RLIMIT_NOFILE, &old);
+		close(fd);
+	}
 	emb_resolved_free(&r);
 	emb_policy_free(&p);
 	emb_diags_free(&d);

@@ -246,7 +246,12 @@ int main(int argc, char **argv)
 		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
 		return 0;
 	}
-	if (setup_signals(&d) || daemon_open_log(&d) || daemon_control_listen(&d))
+	r = setup_signals(&d);
+	if (r) {
+		fprintf(stderr, "embargod: cannot set up signal handling: %s\n", strerror(-r));
+		return 1;
+	}
+	if (daemon_open_log(&d) || daemon_control_listen(&d))
 		return 1;
 
 	r = enforcer_load(&d.enf, d.tier_choice, err, sizeof(err));

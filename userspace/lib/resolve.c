@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -69,10 +70,28 @@ static int candidate_cmp(const void *a, const void *b)
 }
 
 /* Returns 0 with *PIN open on the target, 1 when it does not exist, or a diagnostic's -errno. */
+/*
+ * Opens PATH to hold its inode, leaving EMB_RESOLVE_FD_RESERVE descriptors below the limit to
+ * the caller; past that, fails with EMFILE like a full table would.
+ */
+static int open_pin(const char *path, int flags)
+{
+	struct rlimit rl;
+	int fd = open(path, O_PATH | O_CLOEXEC | flags);
+
+	if (fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + EMB_RESOLVE_FD_RESERVE >= rl.rlim_cur) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	return fd;
+}
+
 static int resolve_rule(const struct emb_rule *rule, struct stat *st, int *pin,
 			struct emb_diags *diags)
 {
-	int fd = open(rule->value, O_PATH | O_CLOEXEC);
+	int fd = open_pin(rule->value, 0);
 	int err = fd < 0 ? errno : 0;
 
 	/* Out of descriptors: the entry goes in unpinned (see struct emb_resolved). */
@@ -134,7 +153,7 @@ static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struc
 		if (*budget == 0)
 			break;
 		(*budget)--;
-		x.pin = open(ent->fts_accpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		x.pin = open_pin(ent->fts_accpath, O_NOFOLLOW);
 		if (x.pin < 0 && (errno == EMFILE || errno == ENFILE)) {
 			st = *ent->fts_statp; /* out of descriptors: unpinned */
 		} else if (x.pin < 0 || fstat(x.pin, &st) < 0 ||

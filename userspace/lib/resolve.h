@@ -38,6 +38,9 @@ struct emb_resolved {
 	bool scan_truncated; /* more hardlinked files below dir= rules than EMB_RESOLVE_MAX_SCANNED */
 };
 
+/* Descriptors below RLIMIT_NOFILE that holding targets leaves to the rest of the process. */
+#define EMB_RESOLVE_FD_RESERVE 256
+
 /* At most this many hardlinked files below dir= trees are entered by inode. */
 #define EMB_RESOLVE_MAX_SCANNED 1000000
 

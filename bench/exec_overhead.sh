@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Exec overhead: fork + exec + wait of a static no-op, without embargod and with embargod
+# enforcing 10, 10,000 and 100,000 rules (half path=, half dir=; none matches the no-op, so
+# every exec walks its whole path). Configurations alternate within each round and the order
+# flips every round, so drift of a noisy machine falls on all of them alike; the table gives
+# the median over rounds of each run's median, and its ratio to no embargod.
+#   BENCH_TIER=lsm|tracepoint  BENCH_RULES="10 10000 100000"  BENCH_N=2000  BENCH_ROUNDS=5
+#   BENCH_BIN=dir of exec_loop, noop, mkrules   (embargod on PATH)
+set -u
+
+tier=${BENCH_TIER:?set BENCH_TIER}
+rules=${BENCH_RULES:-10 10000 100000}
+n=${BENCH_N:-2000}
+rounds=${BENCH_ROUNDS:-5}
+bin=${BENCH_BIN:?set BENCH_BIN}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/embargo-bench.XXXXXX")
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$T/bin"
+cp "$bin/noop" "$T/bin/noop"
+
+for k in $rules; do
+	mkdir -p "$T/rules$k"
+	"$bin/mkrules" "$T/rules$k" "$k" > "$T/rules$k.policy" || exit 1
+done
+
+# Milliseconds since boot: busybox date has no %N.
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# run_config K ROUND: one measurement; K=0 is without embargod. Exits the bench on failure.
+run_config() {
+	load=""
+	if [ "$1" -ne 0 ]; then
+		start=$(now_ms)
+		embargod --tier "$tier" --policy "$T/rules$1.policy" --log "$T/events.jsonl" \
+			--control "$T/ctl.sock" > "$T/daemon.out" 2> "$T/daemon.err" &
+		pid=$!
+		i=0
+		until grep -q '^embargod: ready' "$T/daemon.out"; do
+			if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 6000 ]; then
+				echo "bench: embargod did not start:" >&2
+				cat "$T/daemon.err" >&2
+				exit 1
+			fi
+			sleep 0.05
+			i=$((i + 1))
+		done
+		load=$(($(now_ms) - start))
+	fi
+	if ! result=$("$bin/exec_loop" "$n" "$T/bin/noop"); then
+		echo "bench: exec_loop failed" >&2
+		exit 1
+	fi
+	if [ -n "$pid" ]; then
+		kill "$pid"
+		wait "$pid"
+		pid=""
+	fi
+	echo "bench: tier=$tier rules=$1 round=$2 $result load_ms=${load:-0}" >> "$T/results"
+	tail -n 1 "$T/results"
+}
+
+configs="0 $rules"
+reversed=$(echo "$configs" | tr ' ' '\n' | sed '1!G;h;$!d' | tr '\n' ' ')
+r=1
+while [ $r -le "$rounds" ]; do
+	if [ $((r % 2)) -eq 1 ]; then order=$configs; else order=$reversed; fi
+	for k in $order; do
+		run_config "$k" "$r"
+	done
+	r=$((r + 1))
+done
+
+# The table: median of the rounds' medians per configuration, and its ratio to no embargod.
+echo
+echo "exec overhead, $tier tier: fork+exec+wait of a static no-op, $n per run, median of $rounds rounds"
+awk '
+/^bench:/ {
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	k = f["rules"]; c[k]++; m[k, c[k]] = f["median_ns"]; l[k] = f["load_ms"]
+	if (!(k in seen)) { seen[k] = 1; order[++no] = k }
+}
+function median(k,    i, j, t, v) {
+	for (i = 1; i <= c[k]; i++) v[i] = m[k, i]
+	for (i = 1; i <= c[k]; i++) for (j = i + 1; j <= c[k]; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	return v[int((c[k] + 1) / 2)]
+}
+END {
+	base = median(0)
+	printf "| rules loaded | median exec (us) | ratio to no embargod | policy load (ms) |\n"
+	printf "|---:|---:|---:|---:|\n"
+	for (o = 1; o <= no; o++) {
+		k = order[o]; v = median(k)
+		printf "| %s | %.1f | %.3f | %s |\n", (k == 0 ? "no embargod" : k), v / 1000, v / base, (k == 0 ? "-" : l[k])
+	}
+}' "$T/results"
