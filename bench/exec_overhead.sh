@@ -39,12 +39,14 @@ now_ms() {
 run_config() {
 	load=""
 	if [ "$1" -ne 0 ]; then
+		# The previous run's ready line must not be taken for this one's.
+		rm -f "$T/daemon.out" "$T/daemon.err"
 		start=$(now_ms)
 		embargod --tier "$tier" --policy "$T/rules$1.policy" --log "$T/events.jsonl" \
 			--control "$T/ctl.sock" > "$T/daemon.out" 2> "$T/daemon.err" &
 		pid=$!
 		i=0
-		until grep -q '^embargod: ready' "$T/daemon.out"; do
+		until grep -q '^embargod: ready' "$T/daemon.out" 2>/dev/null; do
 			if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 6000 ]; then
 				echo "bench: embargod did not start:" >&2
 				cat "$T/daemon.err" >&2
