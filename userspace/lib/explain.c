@@ -6,31 +6,15 @@
 
 #include "explain.h"
 
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct emb_inode_key *x = &((const struct emb_entry *)a)->key;
-	const struct emb_inode_key *y = &((const struct emb_entry *)b)->key;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : (x->ino > y->ino);
-}
-
 /* The entry for the inode at PATH, NULL when none; -errno in *ERR when PATH cannot be stat'ed. */
 static const struct emb_entry *lookup(const struct emb_resolved *resolved, const char *path,
 				      struct stat *st, int *err)
 {
-	struct emb_entry key = { 0 };
-
 	if (stat(path, st) < 0) {
 		*err = -errno;
 		return NULL;
 	}
-	if (!resolved->n_entries)
-		return NULL;
-	key.key.dev = emb_kernel_dev(st->st_dev);
-	key.key.ino = st->st_ino;
-	return bsearch(&key, resolved->entries, resolved->n_entries, sizeof(key), entry_cmp);
+	return emb_resolved_find(resolved, emb_kernel_dev(st->st_dev), st->st_ino);
 }
 
 static int decide(const struct emb_policy *policy, const struct emb_entry *e, size_t depth,

@@ -296,6 +296,15 @@ static int entry_key_cmp(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : (x->ino > y->ino);
 }
 
+const struct emb_entry *emb_resolved_find(const struct emb_resolved *r, uint32_t dev, uint64_t ino)
+{
+	struct emb_entry key = { .key = { .ino = ino, .dev = dev } };
+
+	if (!r->n_entries)
+		return NULL;
+	return bsearch(&key, r->entries, r->n_entries, sizeof(key), entry_key_cmp);
+}
+
 int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *policy,
 			enum emb_mode mode, uint32_t generation, struct emb_resolved *old,
 			const struct emb_policy *old_policy)
@@ -326,7 +335,7 @@ int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *pol
 		old->entries[i].value.pad[0] = 0;
 		if (e->value.rule_id >= old_policy->n_rules || old->pins[i] < 0)
 			continue;
-		if (bsearch(e, fresh->entries, fresh->n_entries, sizeof(*e), entry_key_cmp))
+		if (emb_resolved_find(fresh, e->key.dev, e->key.ino))
 			continue;
 		if (fstat(old->pins[i], &st) < 0 || st.st_nlink == 0)
 			continue;

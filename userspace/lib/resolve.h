@@ -62,6 +62,9 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
+/* The entry for inode (DEV in the kernel's encoding, INO), or NULL. */
+const struct emb_entry *emb_resolved_find(const struct emb_resolved *r, uint32_t dev, uint64_t ino);
+
 /* Flags of emb_policy_resolve_flags(). */
 #define EMB_RESOLVE_SCAN_HARDLINKS 1u /* walk dir= trees for files with other names */
 
