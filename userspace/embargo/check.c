@@ -66,7 +66,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			printf("policy OK: %zu rules, mode %s\n", policy.n_rules,
 			       emb_mode_name(policy.mode));
 		else if (r == -EINVAL)
-			fprintf(stderr, "embargo: policy rejected: %zu errors\n",
+			fprintf(stderr, "embargo: policy rejected (errors: %zu)\n",
 				diags.n + diags.dropped);
 		else
 			cli_error(cli, "check: %s", strerror(-r));

@@ -94,7 +94,7 @@ int daemon_prepare_policy(struct daemon *d)
 	print_diags(&diags);
 	if (r == -EINVAL)
 		fprintf(stderr,
-			"embargod: policy rejected (%zu errors); nothing of it was applied\n",
+			"embargod: policy rejected (errors: %zu); nothing of it was applied\n",
 			diags.n + diags.dropped);
 	else if (r)
 		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));

@@ -45,6 +45,8 @@ static void usage(FILE *f)
 		"(default " EMB_CONTROL_DEFAULT ")\n"
 		"  --check            check the policy (parse and resolve), print \"configuration "
 		"OK\", exit\n"
+		"  --verbose          print libbpf's messages (the verifier's log when a load "
+		"fails)\n"
 		"\n"
 		"SIGHUP reloads the policy; SIGTERM stops enforcing and exits.\n");
 }
