@@ -18,6 +18,7 @@ struct cli {
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_fileinfo(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
 
 struct emb_diags;
 /* Prints policy diagnostics, one "FILE:LINE:COL: message" a line, to stderr. */

@@ -22,6 +22,7 @@ static const struct cmd commands[] = {
 	{ "check", cmd_check, "check policy files (parse only; no root needed)" },
 	{ "fileinfo", cmd_fileinfo,
 	  "a file's inode, hashes, package, and the rule deciding its exec" },
+	{ "log", cmd_log, "list, filter and summarize the audit log" },
 };
 
 static void usage(FILE *f)

@@ -174,6 +174,34 @@ unsigned long long json_get_u64(const char *text, const char *name)
 	return strtoull(v, NULL, 10);
 }
 
+int json_get_number(const char *text, const char *name, unsigned long long *ret)
+{
+	const char *v = find_field(text, name);
+	unsigned long long n;
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	if (!isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || (*end && !strchr(",} \t\r\n", *end)))
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+bool json_is_object(const char *text)
+{
+	const char *p = skip_ws(text);
+
+	if (*p != '{')
+		return false;
+	p = skip_value(p, 0);
+	return p && !*skip_ws(p);
+}
+
 int json_get_string_array(const char *text, const char *name, char ***ret_v, size_t *ret_n)
 {
 	const char *p = find_field(text, name);

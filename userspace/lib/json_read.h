@@ -10,6 +10,13 @@
 char *json_get_string(const char *text, const char *name);
 /* The unsigned integer value of top-level field NAME, or 0 when absent or not a number. */
 unsigned long long json_get_u64(const char *text, const char *name);
+/*
+ * The unsigned integer value of top-level field NAME in *RET (written only on success).
+ * Returns 0, -ENOENT when NAME is absent, -EINVAL when its value is no unsigned integer.
+ */
+int json_get_number(const char *text, const char *name, unsigned long long *ret);
+/* Whether TEXT is one JSON object and nothing else but whitespace (scalars are checked loosely). */
+bool json_is_object(const char *text);
 
 /* Arrays read by json_get_string_array() hold at most this many strings. */
 #define JSON_MAX_ARRAY 100000
