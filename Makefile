@@ -81,7 +81,7 @@ $(OUTPUT)/embargo: $(CLI_OBJS) $(OUTPUT)/libembargo.a
 
 # Unit tests are built with sanitizers: they run the library code on hostile input.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_SRCS) tests/unit/tap.h
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_SRCS) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) $(LIBS_LIB) -o $@

@@ -11,8 +11,7 @@
 
 #include "dpkg.h"
 #include "tap.h"
-
-static char root[256];
+#include "tmptree.h"
 
 /* Writes ROOT/REL with TEXT, in which every "@" stands for ROOT. */
 static void write_file(const char *rel, const char *text)
@@ -20,7 +19,7 @@ static void write_file(const char *rel, const char *text)
 	char path[PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", tree_root, rel);
 	f = fopen(path, "w");
 	if (!f) {
 		diag("cannot write %s", path);
@@ -28,16 +27,11 @@ static void write_file(const char *rel, const char *text)
 	}
 	for (const char *c = text; *c; c++) {
 		if (*c == '@')
-			fputs(root, f);
+			fputs(tree_root, f);
 		else
 			fputc(*c, f);
 	}
 	fclose(f);
-}
-
-static void in_root(const char *rel, char *path, size_t size)
-{
-	snprintf(path, size, "%s/%s", root, rel);
 }
 
 /* The owners of ROOT/REL joined with ",", or "error: ..." */
@@ -47,11 +41,11 @@ static const char *owners_of(const char *rel, char *buf, size_t size)
 	char admin[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	in_root("dpkg", admin, sizeof(admin));
+	tree_path("dpkg", admin, sizeof(admin));
 	if (rel[0] == '/' || rel[0] == '.')
 		snprintf(path, sizeof(path), "%s", rel);
 	else
-		in_root(rel, path, sizeof(path));
+		tree_path(rel, path, sizeof(path));
 	r = emb_dpkg_find_owners(admin, path, &o);
 	if (r) {
 		snprintf(buf, size, "error: %s", strerror(-r));
@@ -68,26 +62,26 @@ static void make_db(void)
 {
 	char path[PATH_MAX], target[PATH_MAX], *longline;
 
-	in_root("usr", path, sizeof(path));
+	tree_path("usr", path, sizeof(path));
 	mkdir(path, 0755);
-	in_root("usr/bin", path, sizeof(path));
+	tree_path("usr/bin", path, sizeof(path));
 	mkdir(path, 0755);
 	/* bin -> usr/bin, as on a merged-/usr system. */
-	in_root("bin", path, sizeof(path));
+	tree_path("bin", path, sizeof(path));
 	if (symlink("usr/bin", path) < 0)
 		diag("cannot make the bin symlink");
 	write_file("usr/bin/ls", "binary\n");
 	write_file("usr/bin/env", "binary\n");
 	write_file("usr/bin/orphan", "binary\n");
-	in_root("usr/bin/vi", path, sizeof(path));
-	in_root("usr/bin/vim.basic", target, sizeof(target));
+	tree_path("usr/bin/vi", path, sizeof(path));
+	tree_path("usr/bin/vim.basic", target, sizeof(target));
 	write_file("usr/bin/vim.basic", "binary\n");
 	if (symlink(target, path) < 0)
 		diag("cannot make the vi symlink");
 
-	in_root("dpkg", path, sizeof(path));
+	tree_path("dpkg", path, sizeof(path));
 	mkdir(path, 0755);
-	in_root("dpkg/info", path, sizeof(path));
+	tree_path("dpkg/info", path, sizeof(path));
 	mkdir(path, 0755);
 	/* Lists name the old paths (/bin/ls) or the new (/usr/bin/env), as real ones do. */
 	write_file("dpkg/info/coreutils.list", "/.\n@\n@/bin\n@/bin/ls\n@/usr/bin/env");
@@ -102,11 +96,11 @@ static void make_db(void)
 		memset(longline, 'x', 3 * PATH_MAX - 1);
 		longline[0] = '/';
 		longline[3 * PATH_MAX - 1] = '\0';
-		in_root("dpkg/info/long.list", path, sizeof(path));
+		tree_path("dpkg/info/long.list", path, sizeof(path));
 		FILE *f = fopen(path, "w");
 
 		if (f) {
-			fprintf(f, "%s\n%s/usr/bin/env\n", longline, root);
+			fprintf(f, "%s\n%s/usr/bin/env\n", longline, tree_root);
 			fclose(f);
 		}
 		free(longline);
@@ -136,14 +130,14 @@ static void test_owners(void)
 	       "a symlink to a directory: the lists naming the link and those naming its target");
 	is_str(owners_of("usr/bin/missing", buf, sizeof(buf)), "", "a missing file has no owner");
 
-	if (getcwd(cwd, sizeof(cwd)) && chdir(root) == 0) {
+	if (getcwd(cwd, sizeof(cwd)) && chdir(tree_root) == 0) {
 		is_str(owners_of("./bin/ls", buf, sizeof(buf)), "coreutils",
 		       "a relative path is taken from the working directory");
 		if (chdir(cwd) < 0)
 			diag("cannot return to %s", cwd);
 	}
 
-	in_root("nowhere", path, sizeof(path));
+	tree_path("nowhere", path, sizeof(path));
 	{
 		struct emb_dpkg_owners o = { .n = 99 };
 
@@ -155,27 +149,10 @@ static void test_owners(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(root, sizeof(root), "%s/embargo-dpkg.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
+	if (!tree_create("dpkg"))
 		return 1;
-	}
-	{
-		char real[PATH_MAX];
-
-		if (realpath(root, real) && strlen(real) < sizeof(root))
-			strcpy(root, real);
-	}
 	make_db();
 	test_owners();
-	{
-		char cmd[512];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tree_remove();
 	return done_testing();
 }

@@ -12,39 +12,19 @@
 #include "policy.h"
 #include "resolve.h"
 #include "tap.h"
-
-static char root[256];
-
-static void make_file(const char *rel)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	if (fd >= 0)
-		close(fd);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	mkdir(path, 0755);
-}
+#include "tmptree.h"
 
 static void make_link(const char *from, const char *to, bool symbolic)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 
-	snprintf(a, sizeof(a), "%s/%s", root, from);
-	snprintf(b, sizeof(b), "%s/%s", root, to);
+	snprintf(a, sizeof(a), "%s/%s", tree_root, from);
+	snprintf(b, sizeof(b), "%s/%s", tree_root, to);
 	if ((symbolic ? symlink(a, b) : link(a, b)) < 0)
 		diag("cannot link %s to %s", b, a);
 }
 
-/* Parses TEXT, where every "@" stands for the test's root directory, and resolves it. */
+/* Parses TEXT, where every "@" stands for the test's tree_root directory, and resolves it. */
 static int load(struct emb_policy *p, struct emb_resolved *r, enum emb_mode mode, const char *text)
 {
 	struct emb_diags d = { 0 };
@@ -53,7 +33,7 @@ static int load(struct emb_policy *p, struct emb_resolved *r, enum emb_mode mode
 
 	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
 		if (*c == '@')
-			o += sprintf(o, "%s", root);
+			o += sprintf(o, "%s", tree_root);
 		else
 			*o++ = *c;
 	}
@@ -75,7 +55,7 @@ static int explain(const struct emb_policy *p, const struct emb_resolved *r, con
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", tree_root, rel);
 	return emb_explain(p, r, path, x);
 }
 
@@ -88,7 +68,7 @@ static bool at(const struct emb_explanation *x, const char *rel)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
+	snprintf(path, sizeof(path), "%s%s%s", tree_root, *rel ? "/" : "", rel);
 	return !strcmp(x->matched_path, path);
 }
 
@@ -99,16 +79,16 @@ static const char policy_text[] = "deny exec dir=@/tree key=tree\n"
 
 static void make_tree(void)
 {
-	make_dir("tree");
-	make_dir("tree/sub");
-	make_dir("tree/sub/deep");
-	make_dir("other");
-	make_file("tree/a");
-	make_file("tree/b");
-	make_file("tree/sub/deep/f");
-	make_file("tree/sub/deep/g");
-	make_file("single");
-	make_file("other/unlisted");
+	tree_dir("tree");
+	tree_dir("tree/sub");
+	tree_dir("tree/sub/deep");
+	tree_dir("other");
+	tree_file("tree/a");
+	tree_file("tree/b");
+	tree_file("tree/sub/deep/f");
+	tree_file("tree/sub/deep/g");
+	tree_file("single");
+	tree_file("other/unlisted");
 	make_link("tree/a", "other/to-a", true);
 	make_link("tree/sub/deep/g", "other/g-link", false);
 }
@@ -156,7 +136,7 @@ static void test_enforce(void)
 	   "is allowed, with no rule");
 
 	is_int(explain(&p, &r, "other/to-a", &x), 0, "a symlink outside the tree to a file in it");
-	snprintf(want, sizeof(want), "%s/tree/a", root);
+	snprintf(want, sizeof(want), "%s/tree/a", tree_root);
 	is_str(x.resolved, want, "is followed to its target, as exec does");
 	ok(x.verdict == EMB_RULE_DENY && at(&x, "tree"), "and the target's tree decides");
 	is_str(key_of(&x), "tree", "with the tree's rule");
@@ -197,7 +177,7 @@ static void test_audit_mode(void)
 	emb_policy_free(&p);
 }
 
-/* Number of components of PATH, an absolute path without "//": how far the root is from it. */
+/* Number of components of PATH, an absolute path without "//": how far the tree_root is from it. */
 static size_t depth_of(const char *path)
 {
 	size_t n = 0;
@@ -212,7 +192,7 @@ static char *make_deep(const char *name, size_t depth, char *path, size_t size)
 {
 	size_t len;
 
-	snprintf(path, size, "%s/%s", root, name);
+	snprintf(path, size, "%s/%s", tree_root, name);
 	mkdir(path, 0755);
 	len = strlen(path);
 	while (depth_of(path) < depth - 1 && len + 3 < size) {
@@ -232,7 +212,7 @@ static void test_depth(void)
 	struct emb_explanation x;
 	char path[PATH_MAX], near[PATH_MAX];
 
-	make_dir("unrelated");
+	tree_dir("unrelated");
 	if (!ok(load(&p, &r, EMB_MODE_ENFORCE, "deny exec dir=@/unrelated key=u\n") == 0,
 		"a policy with a dir= rule elsewhere resolves"))
 		return;
@@ -241,7 +221,7 @@ static void test_depth(void)
 	       EMB_WALK_MAX - 1);
 	is_int(emb_explain(&p, &r, path, &x), 0, "is explained");
 	ok(!x.matched && !x.too_deep && x.verdict == EMB_RULE_ALLOW,
-	   "is allowed: the walk reaches the root within EMB_WALK_MAX steps");
+	   "is allowed: the walk reaches the tree_root within EMB_WALK_MAX steps");
 
 	make_deep("limit", EMB_WALK_MAX, path, sizeof(path));
 	is_int((long long)depth_of(path), EMB_WALK_MAX, "a file %d components deep", EMB_WALK_MAX);
@@ -294,7 +274,7 @@ static void test_bad_rule_id(void)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/single", root);
+	snprintf(path, sizeof(path), "%s/single", tree_root);
 	stat(path, &st);
 	e.key.dev = emb_kernel_dev(st.st_dev);
 	e.key.ino = st.st_ino;
@@ -305,31 +285,13 @@ static void test_bad_rule_id(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(root, sizeof(root), "%s/embargo-explain.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
+	if (!tree_create("explain"))
 		return 1;
-	}
-	/* The walk goes up the realpath: the root must be one too (TMPDIR may be a symlink). */
-	{
-		char real[PATH_MAX];
-
-		if (realpath(root, real) && strlen(real) < sizeof(root))
-			strcpy(root, real);
-	}
 	make_tree();
 	test_enforce();
 	test_audit_mode();
 	test_depth();
 	test_bad_rule_id();
-	{
-		char cmd[512];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tree_remove();
 	return done_testing();
 }

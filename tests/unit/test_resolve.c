@@ -13,46 +13,26 @@
 #include "policy.h"
 #include "resolve.h"
 #include "tap.h"
-
-static char root[256];
-
-static void make_file(const char *rel)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	if (fd >= 0)
-		close(fd);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	mkdir(path, 0755);
-}
+#include "tmptree.h"
 
 static struct stat stat_rel(const char *rel)
 {
 	char path[512];
 	struct stat st = { 0 };
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", tree_root, rel);
 	stat(path, &st);
 	return st;
 }
 
-/* Parses TEXT, where every "@" stands for the test's root directory. */
+/* Parses TEXT, where every "@" stands for the test's tree_root directory. */
 static int load(struct emb_policy *p, const char *text, struct emb_diags *d)
 {
 	char buf[16384], *o = buf;
 
 	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
 		if (*c == '@')
-			o += sprintf(o, "%s", root);
+			o += sprintf(o, "%s", tree_root);
 		else
 			*o++ = *c;
 	}
@@ -88,18 +68,18 @@ static void test_resolve_basic(void)
 	struct emb_resolved r = { 0 };
 	const struct emb_entry *e;
 
-	make_dir("tree");
-	make_dir("tree/sub");
-	make_file("tree/sub/a");
-	make_file("tree/b");
-	make_file("single");
-	make_dir("other");
+	tree_dir("tree");
+	tree_dir("tree/sub");
+	tree_file("tree/sub/a");
+	tree_file("tree/b");
+	tree_file("single");
+	tree_dir("other");
 	/* A hardlink out of the tree made before the policy loads. */
 	{
 		char from[512], to[512];
 
-		snprintf(from, sizeof(from), "%s/tree/sub/a", root);
-		snprintf(to, sizeof(to), "%s/other/a-link", root);
+		snprintf(from, sizeof(from), "%s/tree/sub/a", tree_root);
+		snprintf(to, sizeof(to), "%s/other/a-link", tree_root);
 		link(from, to);
 	}
 	is_int(load(&p,
@@ -162,9 +142,9 @@ static void test_same_inode(void)
 	const struct emb_entry *e;
 	char from[512], to[512];
 
-	make_file("x");
-	snprintf(from, sizeof(from), "%s/x", root);
-	snprintf(to, sizeof(to), "%s/x-link", root);
+	tree_file("x");
+	snprintf(from, sizeof(from), "%s/x", tree_root);
+	snprintf(to, sizeof(to), "%s/x-link", tree_root);
 	link(from, to);
 	load(&p, "allow exec path=@/x\naudit exec path=@/x-link\n", &d);
 	is_int(emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d), 0,
@@ -185,16 +165,16 @@ static void test_wrong_kind(void)
 	struct emb_resolved r = { 0 };
 	char want[512];
 
-	make_dir("adir");
-	make_file("afile");
+	tree_dir("adir");
+	tree_file("afile");
 	load(&p, "deny exec path=@/adir\ndeny exec dir=@/afile\n", &d);
 	is_int(emb_policy_resolve(&p, EMB_MODE_ENFORCE, 1, &r, &d), -EINVAL,
 	       "wrong kinds are refused");
 	is_int((long long)d.n, 2, "one diagnostic each");
-	snprintf(want, sizeof(want), "'%s/adir' is a directory (use dir=)", root);
+	snprintf(want, sizeof(want), "'%s/adir' is a directory (use dir=)", tree_root);
 	ok(d.n > 0 && !strcmp(d.v[0].msg, want) && d.v[0].line == 1 && d.v[0].col == 16,
 	   "path= naming a directory, at the value's column");
-	snprintf(want, sizeof(want), "'%s/afile' is not a directory (use path=)", root);
+	snprintf(want, sizeof(want), "'%s/afile' is not a directory (use path=)", tree_root);
 	ok(d.n > 1 && !strcmp(d.v[1].msg, want) && d.v[1].line == 2, "dir= naming a file");
 	ok(!r.entries && !r.n_entries, "nothing is returned on failure");
 	emb_policy_free(&p);
@@ -211,12 +191,12 @@ static void test_out_of_descriptors(void)
 	char text[64 * 80], *o = text;
 	int rc;
 
-	make_dir("many");
+	tree_dir("many");
 	for (int i = 0; i < 64; i++) {
 		char rel[64];
 
 		snprintf(rel, sizeof(rel), "many/f%d", i);
-		make_file(rel);
+		tree_file(rel);
 		o += sprintf(o, "deny exec path=@/many/f%d\n", i);
 	}
 	load(&p, text, &d);
@@ -246,24 +226,13 @@ static void test_out_of_descriptors(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(root, sizeof(root), "%s/embargo-resolve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror("mkdtemp");
+	if (!tree_create("resolve"))
 		return 1;
-	}
 	test_kernel_dev();
 	test_resolve_basic();
 	test_same_inode();
 	test_wrong_kind();
 	test_out_of_descriptors();
-	{
-		char cmd[512];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			diag("could not remove %s", root);
-	}
+	tree_remove();
 	return done_testing();
 }
