@@ -115,32 +115,26 @@ for deb in "$work"/debs/*.deb; do
 done
 pkgver=$(dpkg-deb -f "$work/debs/${image}_"*.deb Version)
 
-vmlinuz=
-for f in "$work/x/boot/vmlinuz-$release" "$work/x/usr/lib/modules/$release/vmlinuz" \
-	"$work/x/lib/modules/$release/vmlinuz"; do
-	if [ -f "$f" ]; then
-		vmlinuz=$f
-		break
-	fi
-done
+# first_existing -f|-d PATH...: the first PATH that is a file (-f) or a directory (-d).
+first_existing() {
+	local test=$1 p
+	shift
+	for p in "$@"; do
+		if test "$test" "$p"; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+vmlinuz=$(first_existing -f "$work/x/boot/vmlinuz-$release" \
+	"$work/x/usr/lib/modules/$release/vmlinuz" "$work/x/lib/modules/$release/vmlinuz")
 [ -n "$vmlinuz" ] || die "no vmlinuz in ${packages[*]}"
-
-moddir=
-for d in "$work/x/usr/lib/modules/$release" "$work/x/lib/modules/$release"; do
-	if [ -d "$d/kernel" ]; then
-		moddir=$d
-		break
-	fi
-done
+moddir=$(first_existing -d "$work/x/usr/lib/modules/$release/kernel" \
+	"$work/x/lib/modules/$release/kernel")
+moddir=${moddir%/kernel}
 [ -n "$moddir" ] || die "no modules tree in ${packages[*]}"
-
-config=
-for f in "$work/x/boot/config-$release" "$moddir/config"; do
-	if [ -f "$f" ]; then
-		config=$f
-		break
-	fi
-done
+config=$(first_existing -f "$work/x/boot/config-$release" "$moddir/config")
 
 new="$work/kernel"
 mkdir -p "$new/modules"
