@@ -29,4 +29,15 @@ void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((forma
 /* Parses the options every command takes (--json, --control); returns argv index of the rest. */
 int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage);
 
+/*
+ * The same, with a command's own long options EXTRA (ending in a zeroed entry; each 'val' a
+ * character other than j, c, h and '?'): ON_OPTION gets each of them with CTX and returns 0,
+ * or -1 after saying what is wrong. Returns the argv index of the rest, or -1.
+ */
+#define CLI_MAX_OPTIONS 16
+struct option;
+typedef int (*cli_option_fn)(struct cli *cli, void *ctx, int opt, const char *arg);
+int cli_parse_options(struct cli *cli, int argc, char **argv, const char *usage,
+		      const struct option *extra, cli_option_fn on_option, void *ctx);
+
 #endif /* EMBARGO_CLI_H */

@@ -344,76 +344,68 @@ static void append_json_error(struct strbuf *out, const char *path, int err)
 	json_end(&j);
 }
 
+struct fileinfo_options {
+	const char **policies;
+	size_t n_policies;
+	const char *dpkg_root;
+	bool dpkg_given;
+};
+
+static int fileinfo_option(struct cli *cli, void *ctx, int c, const char *arg)
+{
+	struct fileinfo_options *o = ctx;
+
+	(void)cli;
+	if (c == 'p') {
+		o->policies[o->n_policies++] = arg;
+	} else if (c == 'd') {
+		o->dpkg_root = arg;
+		o->dpkg_given = true;
+	}
+	return 0;
+}
+
 int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "control", required_argument, NULL, 'c' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "dpkg-root", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dpkg_root = EMB_DPKG_ADMIN_DEFAULT;
+	struct fileinfo_options o = { .dpkg_root = EMB_DPKG_ADMIN_DEFAULT };
 	struct verdict_source src = { 0 };
 	struct strbuf out = { 0 };
-	const char **policies;
-	size_t n_policies = 0;
-	bool dpkg_given = false;
-	int c, status = CLI_EXIT_OK, printed = 0;
+	int first, status = CLI_EXIT_OK, printed = 0;
 
-	policies = calloc((size_t)argc, sizeof(*policies));
-	if (!policies) {
+	/* At most one --policy an argument. */
+	o.policies = calloc((size_t)argc, sizeof(*o.policies));
+	if (!o.policies) {
 		cli_error(cli, "fileinfo: %s", strerror(ENOMEM));
 		return CLI_EXIT_FAIL;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			cli->json = true;
-			break;
-		case 'c':
-			cli->control_path = optarg;
-			break;
-		case 'p':
-			policies[n_policies++] = optarg;
-			break;
-		case 'd':
-			dpkg_root = optarg;
-			dpkg_given = true;
-			break;
-		case 'h':
-			printf("%s", fileinfo_usage);
-			free(policies);
-			return CLI_EXIT_OK;
-		default:
+	first = cli_parse_options(cli, argc, argv, fileinfo_usage, opts, fileinfo_option, &o);
+	if (first < 0 || first >= argc) {
+		if (first >= argc)
 			fprintf(stderr, "%s", fileinfo_usage);
-			free(policies);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s", fileinfo_usage);
-		free(policies);
+		free(o.policies);
 		return CLI_EXIT_USAGE;
 	}
-	if (dpkg_given) {
+	if (o.dpkg_given) {
 		char info[PATH_MAX];
 		struct stat st;
 
-		snprintf(info, sizeof(info), "%s/info", dpkg_root);
+		snprintf(info, sizeof(info), "%s/info", o.dpkg_root);
 		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			cli_error(cli, "fileinfo: --dpkg-root %s: no dpkg database (%s/info)",
-				  dpkg_root, dpkg_root);
-			free(policies);
+				  o.dpkg_root, o.dpkg_root);
+			free(o.policies);
 			return CLI_EXIT_USAGE;
 		}
 	}
 
-	if (n_policies) {
+	if (o.n_policies) {
 		struct emb_diags diags = { 0 };
-		int r = source_load(&src, policies, n_policies, EMB_MODE_UNSET, &diags);
+		int r = source_load(&src, o.policies, o.n_policies, EMB_MODE_UNSET, &diags);
 
 		cli_print_diags(&diags);
 		emb_diags_free(&diags);
@@ -431,7 +423,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 	}
 
 	sb_putc(&out, '[');
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct file_report *fr = calloc(1, sizeof(*fr));
 		int r;
 
@@ -459,7 +451,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		if (S_ISREG(fr->st.st_mode))
 			examine_content(fr);
 		/* No dpkg database (not Debian): no package owns anything. */
-		emb_dpkg_find_owners(dpkg_root, fr->path, &fr->owners);
+		emb_dpkg_find_owners(o.dpkg_root, fr->path, &fr->owners);
 		explain_file(fr, &src);
 		if (cli->json) {
 			if (out.len > 1)
@@ -486,6 +478,6 @@ out:
 	sb_free(&out);
 	emb_resolved_free(&src.resolved);
 	emb_policy_free(&src.policy);
-	free(policies);
+	free(o.policies);
 	return status;
 }

@@ -57,10 +57,66 @@ static void print_event(const struct emb_log_event *e)
 	putchar('\n');
 }
 
+static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
+{
+	struct log_query *q = ctx;
+	struct emb_log_filter *f = &q->filter;
+	char *end;
+
+	switch (c) {
+	case 's':
+	case 'u':
+		if (emb_log_parse_time(arg, c == 's' ? &f->since : &f->until) < 0) {
+			cli_error(cli,
+				  "log: --%s '%s' is no RFC 3339 time "
+				  "(like 2026-11-28T01:02:03Z)",
+				  c == 's' ? "since" : "until", arg);
+			return -1;
+		}
+		if (c == 's')
+			f->has_since = true;
+		else
+			f->has_until = true;
+		break;
+	case 'k':
+		f->key = arg;
+		break;
+	case 'v':
+		if (strcmp(arg, "deny") && strcmp(arg, "audit") && strcmp(arg, "allow")) {
+			cli_error(cli, "log: --verdict is deny, audit or allow, not '%s'", arg);
+			return -1;
+		}
+		f->verdict = arg;
+		break;
+	case 'p':
+		f->path_glob = arg;
+		break;
+	case 'U':
+		errno = 0;
+		f->uid = strtoull(arg, &end, 10);
+		if (errno || !*arg || *end || *arg == '-' || f->uid > UINT32_MAX) {
+			cli_error(cli, "log: --uid takes a number, not '%s'", arg);
+			return -1;
+		}
+		f->has_uid = true;
+		break;
+	case 'e':
+		if (strcmp(arg, "exec") && strcmp(arg, "mmap")) {
+			cli_error(cli, "log: --event is exec or mmap, not '%s'", arg);
+			return -1;
+		}
+		f->event = arg;
+		break;
+	case 'S':
+		q->summary = true;
+		break;
+	}
+	return 0;
+}
+
 static int parse_options(struct cli *cli, struct log_query *q, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "key", required_argument, NULL, 'k' },
@@ -69,80 +125,17 @@ static int parse_options(struct cli *cli, struct log_query *q, int argc, char **
 		{ "uid", required_argument, NULL, 'U' },
 		{ "event", required_argument, NULL, 'e' },
 		{ "summary", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct emb_log_filter *f = &q->filter;
-	char *end;
-	int c;
+	int first = cli_parse_options(cli, argc, argv, log_usage, opts, log_option, q);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			cli->json = true;
-			break;
-		case 's':
-		case 'u':
-			if (emb_log_parse_time(optarg, c == 's' ? &f->since : &f->until) < 0) {
-				cli_error(cli,
-					  "log: --%s '%s' is no RFC 3339 time "
-					  "(like 2026-11-28T01:02:03Z)",
-					  c == 's' ? "since" : "until", optarg);
-				return -EINVAL;
-			}
-			if (c == 's')
-				f->has_since = true;
-			else
-				f->has_until = true;
-			break;
-		case 'k':
-			f->key = optarg;
-			break;
-		case 'v':
-			if (strcmp(optarg, "deny") && strcmp(optarg, "audit") &&
-			    strcmp(optarg, "allow")) {
-				cli_error(cli, "log: --verdict is deny, audit or allow, not '%s'",
-					  optarg);
-				return -EINVAL;
-			}
-			f->verdict = optarg;
-			break;
-		case 'p':
-			f->path_glob = optarg;
-			break;
-		case 'U':
-			errno = 0;
-			f->uid = strtoull(optarg, &end, 10);
-			if (errno || !*optarg || *end || *optarg == '-' || f->uid > UINT32_MAX) {
-				cli_error(cli, "log: --uid takes a number, not '%s'", optarg);
-				return -EINVAL;
-			}
-			f->has_uid = true;
-			break;
-		case 'e':
-			if (strcmp(optarg, "exec") && strcmp(optarg, "mmap")) {
-				cli_error(cli, "log: --event is exec or mmap, not '%s'", optarg);
-				return -EINVAL;
-			}
-			f->event = optarg;
-			break;
-		case 'S':
-			q->summary = true;
-			break;
-		case 'h':
-			printf("%s", log_usage);
-			exit(CLI_EXIT_OK);
-		default:
-			fprintf(stderr, "%s", log_usage);
-			return -EINVAL;
-		}
-	}
-	if (argc - optind > 1) {
-		cli_error(cli, "log: one FILE at most ('%s')", argv[optind + 1]);
+	if (first < 0)
+		return -EINVAL;
+	if (argc - first > 1) {
+		cli_error(cli, "log: one FILE at most ('%s')", argv[first + 1]);
 		return -EINVAL;
 	}
-	q->file = optind < argc ? argv[optind] : EMB_LOG_DEFAULT;
+	q->file = first < argc ? argv[first] : EMB_LOG_DEFAULT;
 	return 0;
 }
 

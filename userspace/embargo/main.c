@@ -67,15 +67,22 @@ void cli_error(const struct cli *cli, const char *fmt, ...)
 	}
 }
 
-int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage_text)
+int cli_parse_options(struct cli *cli, int argc, char **argv, const char *usage_text,
+		      const struct option *extra, cli_option_fn on_option, void *ctx)
 {
-	static const struct option opts[] = {
+	static const struct option common[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option opts[CLI_MAX_OPTIONS + 4] = { 0 };
+	size_t n = 0;
 	int c;
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		opts[n++] = common[i];
+	for (; extra && extra->name && n < CLI_MAX_OPTIONS + 3; extra++)
+		opts[n++] = *extra;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
@@ -89,12 +96,21 @@ int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage
 		case 'h':
 			printf("%s", usage_text);
 			exit(CLI_EXIT_OK);
-		default:
+		case '?':
 			fprintf(stderr, "%s", usage_text);
 			return -1;
+		default:
+			/* The command reports what is wrong with its own option's value. */
+			if (!on_option || on_option(cli, ctx, c, optarg) < 0)
+				return -1;
 		}
 	}
 	return optind;
+}
+
+int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage_text)
+{
+	return cli_parse_options(cli, argc, argv, usage_text, NULL, NULL, NULL);
 }
 
 int main(int argc, char **argv)
