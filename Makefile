@@ -71,9 +71,10 @@ $(OUTPUT)/libembargo.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The daemon hashes files too (sha256= rules in the tracepoint tier): libcrypto.
 $(OUTPUT)/embargod: $(DAEMON_OBJS) $(OUTPUT)/libembargo.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_BPF) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_LIB) -o $@
 
 $(OUTPUT)/embargo: $(CLI_OBJS) $(OUTPUT)/libembargo.a
 	$(call msg,LINK,$@)

@@ -2,32 +2,49 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Exec overhead: fork + exec + wait of a static no-op, without embargod and with embargod
 # enforcing 10, 10,000 and 100,000 rules (half path=, half dir=; none matches the no-op, so
-# every exec walks its whole path). Configurations alternate within each round and the order
-# flips every round, so drift of a noisy machine falls on all of them alike; the table gives
-# the median over rounds of each run's median, and its ratio to no embargod.
-#   BENCH_TIER=lsm|tracepoint  BENCH_RULES="10 10000 100000"  BENCH_N=2000  BENCH_ROUNDS=5
-#   BENCH_BIN=dir of exec_loop, noop, mkrules   (embargod on PATH)
+# every exec walks its whole path), and with sha256= rules (none matching the no-op's
+# content, so every exec needs its hash: after the first, from the cache). Configurations
+# alternate within each round and the order flips every round, so drift of a noisy machine
+# falls on all of them alike; the table gives the median over rounds of each run's median,
+# and its ratio to no embargod.
+#   BENCH_TIER=lsm|tracepoint  BENCH_RULES="10 10000 100000"  BENCH_SHA_RULES="10000"
+#   BENCH_N=2000  BENCH_ROUNDS=5  BENCH_BIN=dir of exec_loop, noop, mkrules (embargod on PATH)
 set -u
 
 tier=${BENCH_TIER:?set BENCH_TIER}
 rules=${BENCH_RULES:-10 10000 100000}
+sha_rules=${BENCH_SHA_RULES-10000}
 n=${BENCH_N:-2000}
 rounds=${BENCH_ROUNDS:-5}
 bin=${BENCH_BIN:?set BENCH_BIN}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/embargo-bench.XXXXXX")
 pid=""
+mounted=""
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
+	[ -n "$mounted" ] && umount "$T/bin"
 	rm -rf "$T"
 }
 trap cleanup EXIT
 mkdir -p "$T/bin"
+# The tracepoint tier checks content with fanotify on the file systems it is told to: the
+# no-op gets a tmpfs of its own, so the bench never marks the machine's own file systems.
+scope=""
+if [ "$tier" = tracepoint ] && [ -n "$sha_rules" ]; then
+	mount -t tmpfs bench "$T/bin" && mounted=1 || exit 1
+	scope="--fanotify-scope $T/bin"
+fi
 cp "$bin/noop" "$T/bin/noop"
 
 for k in $rules; do
 	mkdir -p "$T/rules$k"
 	"$bin/mkrules" "$T/rules$k" "$k" > "$T/rules$k.policy" || exit 1
+done
+# sha256= rules: digests of no file here (a counter), so nothing matches.
+for k in $sha_rules; do
+	awk -v n="$k" 'BEGIN { for (i = 0; i < n; i++) printf "deny exec sha256=5eed%052d%08x key=bench\n", 0, i }' \
+		> "$T/rulessha$k.policy"
 done
 
 # Milliseconds since boot: busybox date has no %N.
@@ -38,12 +55,13 @@ now_ms() {
 # run_config K ROUND: one measurement; K=0 is without embargod. Exits the bench on failure.
 run_config() {
 	load=""
-	if [ "$1" -ne 0 ]; then
+	if [ "$1" != 0 ]; then
 		# The previous run's ready line must not be taken for this one's.
 		rm -f "$T/daemon.out" "$T/daemon.err"
 		start=$(now_ms)
+		# shellcheck disable=SC2086 # scope is empty or an option and its argument
 		embargod --tier "$tier" --policy "$T/rules$1.policy" --log "$T/events.jsonl" \
-			--control "$T/ctl.sock" > "$T/daemon.out" 2> "$T/daemon.err" &
+			--control "$T/ctl.sock" $scope > "$T/daemon.out" 2> "$T/daemon.err" &
 		pid=$!
 		i=0
 		until grep -q '^embargod: ready' "$T/daemon.out" 2>/dev/null; do
@@ -71,6 +89,7 @@ run_config() {
 }
 
 configs="0 $rules"
+for k in $sha_rules; do configs="$configs sha$k"; done
 reversed=$(echo "$configs" | tr ' ' '\n' | sed '1!G;h;$!d' | tr '\n' ' ')
 r=1
 while [ $r -le "$rounds" ]; do
@@ -96,11 +115,12 @@ function median(k,    i, j, t, v) {
 	return v[int((c[k] + 1) / 2)]
 }
 END {
-	base = median(0)
+	base = median("0")
 	printf "| rules loaded | median exec (us) | ratio to no embargod | policy load (ms) |\n"
 	printf "|---:|---:|---:|---:|\n"
 	for (o = 1; o <= no; o++) {
 		k = order[o]; v = median(k)
-		printf "| %s | %.1f | %.3f | %s |\n", (k == 0 ? "no embargod" : k), v / 1000, v / base, (k == 0 ? "-" : l[k])
+		name = k == "0" ? "no embargod" : k ~ /^sha/ ? substr(k, 4) " sha256=" : k " path=/dir="
+		printf "| %s | %.1f | %.3f | %s |\n", name, v / 1000, v / base, (k == "0" ? "-" : l[k])
 	}
 }' "$T/results"

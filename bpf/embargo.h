@@ -7,7 +7,7 @@
 #ifndef EMBARGO_H
 #define EMBARGO_H
 
-#define EMB_ABI_VERSION 1
+#define EMB_ABI_VERSION 2
 
 /* Longest path an event carries, NUL included; the walk records at most this much. */
 #define EMB_PATH_MAX 4096
@@ -32,12 +32,28 @@ enum emb_tier {
 enum emb_event_type {
 	EMB_EVENT_EXEC = 1,
 	EMB_EVENT_MMAP = 2, /* an executable mapping (mmap or mprotect with PROT_EXEC) */
+	EMB_EVENT_OPEN = 3, /* an open of the file (open rules) */
+	/*
+	 * Tracepoint tier: a program that fanotify cannot see (run from a kernel-internal
+	 * mount: memfd_create) was stopped with SIGSTOP before its first instruction, for
+	 * embargod to hash it and then kill or continue it. Not logged as such.
+	 */
+	EMB_EVENT_HOLD = 4,
+};
+
+/* What a rule is about; same values as enum emb_rule_op in userspace/lib/policy.h. */
+enum emb_op {
+	EMB_OP_KEY_EXEC = 1,
+	EMB_OP_KEY_OPEN = 2,
 };
 
 /* Event flags. */
 #define EMB_EVENT_F_PATH_TRUNCATED (1U << 0) /* path did not fit, or the walk gave up */
 #define EMB_EVENT_F_TOO_DEEP	   (1U << 1) /* deeper than EMB_WALK_MAX: denied, no rule */
 #define EMB_EVENT_F_SIGNAL_FAILED  (1U << 2) /* tracepoint tier: bpf_send_signal() failed */
+#define EMB_EVENT_F_SHA256	   (1U << 3) /* sha256 holds the file's content hash */
+#define EMB_EVENT_F_BY_SHA256	   (1U << 4) /* the deciding rule is a sha256= rule */
+#define EMB_EVENT_F_ESCAPED	   (1U << 5) /* held for a hash, but resumed before the kill */
 
 /* Counters, one slot each in the per-CPU array "counters". */
 enum emb_counter {
@@ -50,34 +66,93 @@ enum emb_counter {
 	EMB_CNT_TOO_DEEP,      /* walks that hit EMB_WALK_MAX */
 	EMB_CNT_NO_POLICY,     /* execs seen before any policy was installed */
 	EMB_CNT_SCRATCH_BUSY,  /* events lost: every scratch slot of the CPU in use */
+	EMB_CNT_HASHED,	       /* files hashed in the kernel (lsm tier, sha256 rules) */
+	EMB_CNT_HASH_CACHED,   /* hashes taken from the per-inode cache instead */
+	EMB_CNT_HASH_FAILED,   /* files that could not be hashed (not sha256, read error) */
+	EMB_CNT_NO_DIGEST,     /* decisions that had sha256 rules but no hash of the file */
+	EMB_CNT_OPEN_DENIED,   /* opens denied by open rules */
+	EMB_CNT_HELD,	       /* tracepoint tier: execs stopped for embargod to hash */
 	EMB_CNT_MAX,
 };
 
-/*
- * Key of the rule map: an inode, named by the kernel's encoding of the device
- * ((major << 20) | minor, not stat(2)'s st_dev) and the inode number.
- */
-struct emb_inode_key {
-	__u64 ino;
-	__u32 dev;
-	__u32 pad;
+enum emb_key_kind {
+	EMB_KEY_META = 0,   /* the map's own description, see below */
+	EMB_KEY_INODE = 1,  /* a file (path=) or directory (dir=), by inode */
+	EMB_KEY_SHA256 = 2, /* a content hash (sha256=) */
 };
 
 /*
- * The entry with key {0, 0} (no inode has number 0) describes the map itself, so that it is
- * swapped together with the rules: rule_id holds the number of rule entries, generation the
- * policy generation, is_dir is 1 when any dir= rule is present (otherwise the walk is skipped).
+ * Key of the rule map. An inode is named by the kernel's encoding of the device
+ * ((major << 20) | minor, not stat(2)'s st_dev) and the inode number; a content hash by its 32
+ * bytes. The operation is part of the key: exec and open rules on one file are separate.
+ * Unused fields are zero.
  */
-#define EMB_META_INO 0
+struct emb_rule_key {
+	__u64 ino;
+	__u32 dev;
+	__u8 kind; /* enum emb_key_kind */
+	__u8 op;   /* enum emb_op; 0 for the meta entry */
+	__u16 pad;
+	__u8 sha256[32];
+};
 
-/* What the rule map says about an inode: a file (path=) or a directory (dir=) rule. */
+/*
+ * The entry with the all-zero key (kind EMB_KEY_META) describes the map itself, so that it is
+ * swapped together with the rules: rule_id holds the number of rule entries, generation the
+ * policy generation, flags (EMB_META_*) what kinds of rules are present, so that a hook skips
+ * the work no rule needs.
+ */
+#define EMB_META_DIRS_EXEC   (1U << 0) /* dir= exec rules: walk up on exec */
+#define EMB_META_DIRS_OPEN   (1U << 1) /* dir= open rules: walk up on open */
+#define EMB_META_SHA256_EXEC (1U << 2) /* sha256= exec rules */
+#define EMB_META_SHA256_OPEN (1U << 3) /* sha256= open rules */
+#define EMB_META_OPEN	     (1U << 4) /* any open rule */
+
+/* What the rule map says about a key: a file, a directory or a content rule. */
 struct emb_rule_value {
 	__u32 rule_id;	  /* index into the policy generation's rule table */
 	__u32 generation; /* policy generation that wrote this entry */
 	__u8 verdict;	  /* enum emb_verdict, already turned into audit in audit mode */
 	__u8 is_dir;
-	__u8 pad[6];
+	__u8 flags; /* meta entry: EMB_META_* */
+	__u8 pad[5];
 };
+
+/*
+ * What the hashing programs may do, in the one-entry array "hash_config" (sleepable programs
+ * cannot reach the rule map on every kernel): EMB_META_SHA256_* bits of the policy in force.
+ */
+struct emb_hash_config {
+	__u32 flags;
+	__u32 pad;
+};
+
+/*
+ * Per-inode cache of the content hash (inode local storage, lsm tier). Every event that could
+ * change the content bumps epoch; a hash is valid while hashed_epoch == epoch. A hash taken
+ * while the file was open for writing is used once and not reused (reusable = 0). The verdict
+ * of the sha256 rules for that content is cached per operation with the policy generation it
+ * was looked up in.
+ */
+struct emb_digest_cache {
+	__u8 sha256[32];
+	__u32 epoch;
+	__u32 hashed_epoch;
+	__u8 state; /* EMB_DIGEST_* */
+	__u8 reusable;
+	__u8 pad[2];
+	struct {
+		__u32 generation; /* 0: nothing cached (generations start at 1) */
+		__u32 rule_id;
+		__u8 verdict;
+		__u8 matched;
+		__u8 pad[2];
+	} cached[2]; /* [op - 1] */
+};
+
+#define EMB_DIGEST_NONE	  0
+#define EMB_DIGEST_VALID  1
+#define EMB_DIGEST_FAILED 2
 
 /*
  * One decision. The path is stored leaf first: component names separated by NUL,
@@ -100,6 +175,7 @@ struct emb_event {
 	__u8 verdict; /* enum emb_verdict */
 	__u8 tier;    /* enum emb_tier */
 	__u16 path_len;
+	__u8 sha256[32]; /* when flags has EMB_EVENT_F_SHA256 */
 	/*
 	 * The name the new program gets, as the kernel sets it; empty when the decision came
 	 * before the exec set it (lsm tier): then it is the last component of filename.
@@ -109,11 +185,12 @@ struct emb_event {
 	char path[EMB_PATH_MAX]; /* last: only path_len bytes of it are sent */
 };
 
-_Static_assert(sizeof(struct emb_inode_key) == 16, "emb_inode_key layout");
+_Static_assert(sizeof(struct emb_rule_key) == 48, "emb_rule_key layout");
 _Static_assert(sizeof(struct emb_rule_value) == 16, "emb_rule_value layout");
-_Static_assert(sizeof(struct emb_event) == 56 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
+_Static_assert(sizeof(struct emb_digest_cache) == 68, "emb_digest_cache layout");
+_Static_assert(sizeof(struct emb_event) == 88 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
 	       "emb_event layout");
-_Static_assert(__builtin_offsetof(struct emb_event, path) == 72 + EMB_FILENAME_MAX,
+_Static_assert(__builtin_offsetof(struct emb_event, path) == 104 + EMB_FILENAME_MAX,
 	       "emb_event path offset");
 
 #endif /* EMBARGO_H */

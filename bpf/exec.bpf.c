@@ -16,9 +16,15 @@
 #include "embargo.h"
 #include "lib/vfs_walk.h"
 
-#define EPERM	  1
-#define SIGKILL	  9
-#define PROT_EXEC 0x4
+#define EPERM	    1
+#define SIGKILL	    9
+#define SIGSTOP	    19
+#define PROT_EXEC   0x4
+#define S_IFMT	    00170000
+#define S_IFREG	    0100000
+#define FMODE_WRITE 0x2
+/* include/uapi/linux/hash_info.h */
+#define HASH_ALGO_SHA256 4
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,7 +35,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct emb_rules {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
-	__uint(key_size, sizeof(struct emb_inode_key));
+	__uint(key_size, sizeof(struct emb_rule_key));
 	__uint(value_size, sizeof(struct emb_rule_value));
 };
 
@@ -39,6 +45,22 @@ struct {
 	__type(key, __u32);
 	__array(values, struct emb_rules);
 } policy SEC(".maps");
+
+/* What the hashing programs need to hash; see struct emb_hash_config. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct emb_hash_config);
+} hash_config SEC(".maps");
+
+/* The content hash of each inode that needed one (lsm tier only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct emb_digest_cache);
+} digests SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -110,20 +132,152 @@ struct emb_decision {
 	__u32 dev;
 	__u32 flags;
 	int matched;
+	__u8 sha256[32]; /* when flags has EMB_EVENT_F_SHA256 */
 };
 
 struct emb_lookup_walk {
 	struct emb_walk w;
 	void *rules;
 	struct emb_decision *d;
+	__u8 op;
 	int ended; /* reached the root */
 };
+
+/*
+ * Pseudo file systems: their "files" are generated on read, may block, and are never
+ * programs; they are not hashed.
+ */
+static __always_inline int emb_pseudo_fs(unsigned long magic)
+{
+	switch (magic) {
+	case 0x9fa0:	 /* proc */
+	case 0x62656572: /* sysfs */
+	case 0x64626720: /* debugfs */
+	case 0x74726163: /* tracefs */
+	case 0x73636673: /* securityfs */
+	case 0x27e0eb:	 /* cgroup */
+	case 0x63677270: /* cgroup2 */
+	case 0xcafe4a11: /* bpf */
+	case 0x1cd1:	 /* devpts */
+	case 0x6e736673: /* nsfs */
+	case 0x62656570: /* configfs */
+	case 0xde5e81e4: /* efivarfs */
+	case 0x6165676c: /* pstore */
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u32 emb_hash_flags(void)
+{
+	__u32 zero = 0;
+	struct emb_hash_config *hc = bpf_map_lookup_elem(&hash_config, &zero);
+
+	return hc ? hc->flags : 0;
+}
+
+/*
+ * Makes sure the inode of FILE has a valid content hash in its cache: hashes the file (IMA's
+ * hash of it, sha256) unless the cache holds one taken since the last change and no writer
+ * has the file open. Sleepable programs only.
+ */
+static __always_inline void emb_hash_file(struct file *file)
+{
+	struct inode *inode = file->f_inode;
+	struct emb_digest_cache *c;
+	__u8 buf[32] = {};
+	__u32 epoch;
+	long algo;
+
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || emb_pseudo_fs(inode->i_sb->s_magic))
+		return;
+	c = bpf_inode_storage_get(&digests, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c) {
+		emb_count(EMB_CNT_HASH_FAILED);
+		return;
+	}
+	if (c->state == EMB_DIGEST_VALID && c->reusable && c->hashed_epoch == c->epoch &&
+	    inode->i_writecount.counter <= 0) {
+		emb_count(EMB_CNT_HASH_CACHED);
+		return;
+	}
+	epoch = c->epoch;
+	algo = bpf_ima_file_hash(file, buf, sizeof(buf));
+	if (algo != HASH_ALGO_SHA256) {
+		c->state = EMB_DIGEST_FAILED;
+		emb_count(EMB_CNT_HASH_FAILED);
+		return;
+	}
+	__builtin_memcpy(c->sha256, buf, sizeof(buf));
+	c->hashed_epoch = epoch;
+	/* Taken while someone may be writing: good for this decision, not for the next. */
+	c->reusable = inode->i_writecount.counter <= 0;
+	c->cached[0].generation = 0;
+	c->cached[1].generation = 0;
+	c->state = EMB_DIGEST_VALID;
+	emb_count(EMB_CNT_HASHED);
+}
+
+/* The content may have changed: the cached hash of INODE, if any, is no longer valid. */
+static __always_inline void emb_digest_invalidate(struct inode *inode)
+{
+	struct emb_digest_cache *c = bpf_inode_storage_get(&digests, inode, 0, 0);
+
+	if (c)
+		__sync_fetch_and_add(&c->epoch, 1);
+}
+
+/*
+ * The sha256= rules' verdict for FILE under operation OP, from the hash the hashing program
+ * left in the inode's cache; the verdict is cached there too, for policy generation GEN.
+ * Returns 1 when a rule matched.
+ */
+static __always_inline int emb_decide_digest(struct file *file, void *rules, struct emb_decision *d,
+					     __u8 op, __u32 gen)
+{
+	struct emb_rule_key key = {};
+	struct emb_digest_cache *c;
+	struct emb_rule_value *v;
+	int i = op == EMB_OP_KEY_OPEN ? 1 : 0;
+
+	c = bpf_inode_storage_get(&digests, file->f_inode, 0, 0);
+	if (!c || c->state != EMB_DIGEST_VALID || c->hashed_epoch != c->epoch) {
+		emb_count(EMB_CNT_NO_DIGEST);
+		return 0;
+	}
+	__builtin_memcpy(d->sha256, c->sha256, sizeof(d->sha256));
+	d->flags |= EMB_EVENT_F_SHA256;
+	if (c->cached[i].generation == gen) {
+		if (!c->cached[i].matched)
+			return 0;
+		d->rule.rule_id = c->cached[i].rule_id;
+		d->rule.generation = gen;
+		d->rule.verdict = c->cached[i].verdict;
+		d->flags |= EMB_EVENT_F_BY_SHA256;
+		d->matched = 1;
+		return 1;
+	}
+	key.kind = EMB_KEY_SHA256;
+	key.op = op;
+	__builtin_memcpy(key.sha256, d->sha256, sizeof(key.sha256));
+	v = bpf_map_lookup_elem(rules, &key);
+	c->cached[i].matched = v != NULL;
+	if (v) {
+		c->cached[i].rule_id = v->rule_id;
+		c->cached[i].verdict = v->verdict;
+		d->rule = *v;
+		d->flags |= EMB_EVENT_F_BY_SHA256;
+		d->matched = 1;
+	}
+	c->cached[i].generation = gen;
+	return v != NULL;
+}
 
 /* One directory up and its lookup; a bpf_loop() callback, so it is verified once. */
 static long emb_lookup_step(__u32 index, void *ctx)
 {
 	struct emb_lookup_walk *lw = ctx;
-	struct emb_inode_key key = {};
+	struct emb_rule_key key = {};
 	struct emb_rule_value *v;
 
 	if (!emb_walk_up(&lw->w, NULL)) {
@@ -131,6 +285,8 @@ static long emb_lookup_step(__u32 index, void *ctx)
 		return 1;
 	}
 	emb_dentry_key(lw->w.dentry, &key.ino, &key.dev);
+	key.kind = EMB_KEY_INODE;
+	key.op = lw->op;
 	v = bpf_map_lookup_elem(lw->rules, &key);
 	if (!v)
 		return 0;
@@ -140,18 +296,25 @@ static long emb_lookup_step(__u32 index, void *ctx)
 }
 
 /*
- * The most specific rule for FILE: its own inode first, then each directory above it, nearest
- * first, so an exact file beats any directory and a deeper directory beats a shallower one.
- * embargod has already merged rules that name the same inode (deny > audit > allow).
+ * The most specific rule of operation OP for FILE: its own inode first, then its content
+ * (sha256= rules, lsm tier: LSM is a constant), then each directory above it, nearest first.
+ * So an exact file beats its content, which beats any directory, and a deeper directory beats
+ * a shallower one. embargod has already merged rules that name the same key (deny > audit >
+ * allow).
  */
-static __always_inline void emb_decide(struct file *file, void *rules, struct emb_decision *d)
+static __always_inline void emb_decide(struct file *file, void *rules, struct emb_decision *d,
+				       __u8 op, int lsm)
 {
-	struct emb_lookup_walk lw = { .rules = rules, .d = d };
-	struct emb_inode_key key = {};
+	struct emb_lookup_walk lw = { .rules = rules, .d = d, .op = op };
+	struct emb_rule_key key = {};
 	struct emb_rule_value *v, *meta;
+	__u8 dirs = op == EMB_OP_KEY_OPEN ? EMB_META_DIRS_OPEN : EMB_META_DIRS_EXEC;
+	__u8 sha = op == EMB_OP_KEY_OPEN ? EMB_META_SHA256_OPEN : EMB_META_SHA256_EXEC;
 
 	emb_walk_start(&lw.w, file);
 	emb_dentry_key(lw.w.dentry, &d->ino, &d->dev);
+	key.kind = EMB_KEY_INODE;
+	key.op = op;
 	key.ino = d->ino;
 	key.dev = d->dev;
 	v = bpf_map_lookup_elem(rules, &key);
@@ -161,10 +324,13 @@ static __always_inline void emb_decide(struct file *file, void *rules, struct em
 		return;
 	}
 
-	key.ino = EMB_META_INO;
-	key.dev = 0;
+	__builtin_memset(&key, 0, sizeof(key));
 	meta = bpf_map_lookup_elem(rules, &key);
-	if (!meta || !meta->is_dir)
+	if (!meta)
+		return;
+	if (lsm && (meta->flags & sha) && emb_decide_digest(file, rules, d, op, meta->generation))
+		return;
+	if (!(meta->flags & dirs))
 		return;
 	bpf_loop(EMB_WALK_MAX, emb_lookup_step, &lw, 0);
 	if (d->matched || lw.ended)
@@ -260,6 +426,10 @@ static __always_inline void emb_emit(struct file *file, const char *filename,
 	e->verdict = d->rule.verdict;
 	e->tier = tier;
 	e->flags = d->flags;
+	if (d->flags & EMB_EVENT_F_SHA256)
+		__builtin_memcpy(e->sha256, d->sha256, sizeof(e->sha256));
+	else
+		__builtin_memset(e->sha256, 0, sizeof(e->sha256));
 	e->filename[0] = 0;
 	if (filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
@@ -275,6 +445,16 @@ static __always_inline void emb_emit(struct file *file, const char *filename,
 	emb_count(err ? EMB_CNT_RINGBUF_FULL : EMB_CNT_EVENTS);
 }
 
+/* Mounts the kernel makes for itself (kern_mount) are in no namespace: MNT_NS_INTERNAL. */
+#define EMB_MNT_NS_INTERNAL ((unsigned long)-22) /* ERR_PTR(-EINVAL) */
+static __always_inline int emb_internal_mount(struct file *file)
+{
+	struct vfsmount *vmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = container_of(vmnt, struct mount, mnt);
+
+	return (unsigned long)BPF_CORE_READ(mnt, mnt_ns) == EMB_MNT_NS_INTERNAL;
+}
+
 /* Returns the verdict for the exec of BPRM and records it; ALLOW when no rule matched. */
 static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_tier tier)
 {
@@ -288,7 +468,25 @@ static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_
 		emb_count(EMB_CNT_NO_POLICY);
 		return EMB_VERDICT_ALLOW;
 	}
-	emb_decide(BPF_CORE_READ(bprm, file), rules, &d);
+	if (tier == EMB_TIER_LSM)
+		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 1);
+	else
+		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 0);
+	if (!d.matched && tier == EMB_TIER_TRACEPOINT &&
+	    (emb_hash_flags() & EMB_META_SHA256_EXEC) && emb_internal_mount(bprm->file)) {
+		/*
+		 * sha256= rules need the content, which embargod checks with fanotify; a file on a
+		 * kernel-internal mount (memfd_create) is out of its reach. Stop the task before
+		 * its first instruction and let embargod hash it and kill or continue it.
+		 */
+		if (bpf_send_signal(SIGSTOP)) {
+			emb_count(EMB_CNT_SIGNAL_FAILED);
+			return EMB_VERDICT_ALLOW;
+		}
+		emb_count(EMB_CNT_HELD);
+		emb_emit(bprm->file, BPF_CORE_READ(bprm, filename), EMB_EVENT_HOLD, &d, tier);
+		return EMB_VERDICT_ALLOW;
+	}
 	if (!d.matched || d.rule.verdict == EMB_VERDICT_ALLOW)
 		return EMB_VERDICT_ALLOW;
 
@@ -321,12 +519,41 @@ static __always_inline int emb_mmap_verdict(struct file *file)
 	rules = bpf_map_lookup_elem(&policy, &zero);
 	if (!rules)
 		return 0;
-	emb_decide(file, rules, &d);
+	emb_decide(file, rules, &d, EMB_OP_KEY_EXEC, 1);
 	if (!d.matched || d.rule.verdict != EMB_VERDICT_DENY)
 		return 0;
 	emb_count(EMB_CNT_DENIED);
 	emb_emit(file, NULL, EMB_EVENT_MMAP, &d, EMB_TIER_LSM);
 	return -EPERM;
+}
+
+/*
+ * An open of FILE under the open rules: a denial fails the open (and so an exec, a copy, or
+ * an interpreter reading a script); audit and deny are logged.
+ */
+static __always_inline int emb_open_verdict(struct file *file)
+{
+	struct emb_rule_key key = {};
+	struct emb_decision d = {};
+	struct emb_rule_value *meta;
+	__u32 zero = 0;
+	void *rules;
+
+	rules = bpf_map_lookup_elem(&policy, &zero);
+	if (!rules)
+		return 0;
+	meta = bpf_map_lookup_elem(rules, &key);
+	if (!meta || !(meta->flags & EMB_META_OPEN))
+		return 0;
+	emb_decide(file, rules, &d, EMB_OP_KEY_OPEN, 1);
+	if (!d.matched || d.rule.verdict == EMB_VERDICT_ALLOW)
+		return 0;
+	if (d.rule.verdict == EMB_VERDICT_DENY)
+		emb_count(EMB_CNT_OPEN_DENIED);
+	else
+		emb_count(EMB_CNT_AUDITED);
+	emb_emit(file, NULL, EMB_EVENT_OPEN, &d, EMB_TIER_LSM);
+	return d.rule.verdict == EMB_VERDICT_DENY ? -EPERM : 0;
 }
 
 SEC("lsm/bprm_check_security")
@@ -335,6 +562,54 @@ int BPF_PROG(emb_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	if (ret)
 		return ret;
 	return emb_exec_verdict(bprm, EMB_TIER_LSM) == EMB_VERDICT_DENY ? -EPERM : 0;
+}
+
+/*
+ * The hashing programs. They are sleepable (reading a file can sleep), so they cannot reach the
+ * rule map on every kernel; they only fill the inode's hash cache, and embargod attaches them
+ * after the deciding programs of the same hook, which makes the kernel run them first.
+ */
+SEC("lsm.s/bprm_check_security")
+int BPF_PROG(emb_lsm_hash_bprm, struct linux_binprm *bprm, int ret)
+{
+	if (!ret && (emb_hash_flags() & EMB_META_SHA256_EXEC))
+		emb_hash_file(bprm->file);
+	return 0;
+}
+
+/* Every mapping, not only executable ones: mprotect() can make it executable later. */
+SEC("lsm.s/mmap_file")
+int BPF_PROG(emb_lsm_hash_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (!ret && file && (emb_hash_flags() & EMB_META_SHA256_EXEC))
+		emb_hash_file(file);
+	return 0;
+}
+
+/* Opens: the open rules decide; an open for writing invalidates the cached hash after that. */
+SEC("lsm/file_open")
+int BPF_PROG(emb_lsm_file_open, struct file *file, int ret)
+{
+	int r;
+
+	if (ret)
+		return ret;
+	r = emb_open_verdict(file);
+	if (file->f_mode & FMODE_WRITE)
+		emb_digest_invalidate(file->f_inode);
+	return r;
+}
+
+/* truncate(2) changes a file without opening it. */
+SEC("lsm/path_truncate")
+int BPF_PROG(emb_lsm_path_truncate, const struct path *path, int ret)
+{
+	struct dentry *dentry = path->dentry;
+
+	if (!ret && dentry && dentry->d_inode)
+		emb_digest_invalidate(dentry->d_inode);
+	return ret;
 }
 
 SEC("lsm/mmap_file")
@@ -358,7 +633,7 @@ int BPF_PROG(emb_lsm_file_mprotect, struct vm_area_struct *vma, unsigned long re
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	file = BPF_CORE_READ(vma, vm_file);
+	file = vma->vm_file; /* a BTF pointer, as the hash cache lookup needs */
 	if (!file)
 		return 0;
 	return emb_mmap_verdict(file);

@@ -60,6 +60,9 @@ mkdir -p docs
 	echo
 	echo "Rules are half \`path=\` files and half \`dir=\` trees, none of them matching the program"
 	echo "executed, so every exec looks up its own inode and walks each directory above it."
+	echo "\"sha256=\" rows load that many content rules, none matching the program: every exec"
+	echo "needs the program's hash, which after the first exec comes from the cache (the lsm"
+	echo "tier's per-inode cache in the kernel; embargod's fanotify cache in the tracepoint tier)."
 	echo "\"policy load\" is the time from starting embargod to its ready line: parse, resolve,"
 	echo "load and attach."
 } >"$out"

@@ -23,16 +23,16 @@ is() {
 }
 
 # A fake dpkg database, and a tree the policy names.
-mkdir -p "$T/dpkg/info" "$T/real" "$T/tree/sub" "$T/other"
+mkdir -p "$T/dpkg/var/lib/dpkg/info" "$T/real" "$T/tree/sub" "$T/other"
 ln -s real "$T/alias"
 printf 'embargo fileinfo test\n' > "$T/known"
 printf 'tool\n' > "$T/real/tool"
 printf '#!/bin/sh\n' > "$T/tree/sub/prog"
 printf '#!/bin/sh\n' > "$T/tree/exception"
 printf '#!/bin/sh\n' > "$T/other/free"
-printf '/.\n%s\n%s/known\n' "$T" "$T" > "$T/dpkg/info/fakepkg.list"
-printf '%s/alias/tool\n' "$T" > "$T/dpkg/info/toolpkg:amd64.list"
-printf '%s/other/free\n' "$T" > "$T/dpkg/info/free.md5sums"
+printf '/.\n%s\n%s/known\n' "$T" "$T" > "$T/dpkg/var/lib/dpkg/info/fakepkg.list"
+printf '%s/alias/tool\n' "$T" > "$T/dpkg/var/lib/dpkg/info/toolpkg:amd64.list"
+printf '%s/other/free\n' "$T" > "$T/dpkg/var/lib/dpkg/info/free.md5sums"
 cat > "$T/p.policy" <<EOF
 # fileinfo test policy
 deny  exec dir=$T/tree                key=tree-key

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * try_exec [--fd] PATH [ARG...]: runs PATH in a child and says exactly how it ended, for the kernel
+ * try_exec [--fd|--memfd] PATH [ARG...]: runs PATH in a child and says exactly how it ended, for the kernel
  * tests: "pid=N errno=EPERM" when execve() failed, "pid=N signal=9" when the program was
  * killed, "pid=N exit=S" when it ran and exited, each with "ppid=P" (this process) after the
  * pid. The pids let a test find and check its log line. With --fd the child opens PATH and
- * runs it with execveat(fd, "", ..., AT_EMPTY_PATH), as fexecve() does.
+ * runs it with execveat(fd, "", ..., AT_EMPTY_PATH), as fexecve() does. With --memfd the
+ * child copies PATH's content into a memfd_create() file and runs that the same way: code
+ * that was never a file on any disk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -37,15 +40,16 @@ int main(int argc, char **argv)
 {
 	int pipefd[2], status, child_errno = 0;
 	bool by_fd = argc > 1 && !strcmp(argv[1], "--fd");
+	bool by_memfd = argc > 1 && !strcmp(argv[1], "--memfd");
 	const char *name;
 	pid_t pid;
 
-	if (by_fd) {
+	if (by_fd || by_memfd) {
 		argv++;
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: try_exec [--fd] PATH [ARG...]\n");
+		fprintf(stderr, "usage: try_exec [--fd|--memfd] PATH [ARG...]\n");
 		return 2;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -63,6 +67,20 @@ int main(int argc, char **argv)
 			int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 
 			if (fd >= 0)
+				syscall(SYS_execveat, fd, "", argv + 1, environ, AT_EMPTY_PATH);
+		} else if (by_memfd) {
+			int in = open(argv[1], O_RDONLY | O_CLOEXEC);
+			/* MFD_EXEC (6.3+) says what we mean; older kernels refuse the flag. */
+			int fd = memfd_create("try_exec", MFD_CLOEXEC | 0x10U);
+			char buf[65536];
+			ssize_t n = 0;
+
+			if (fd < 0 && errno == EINVAL)
+				fd = memfd_create("try_exec", MFD_CLOEXEC);
+			while (in >= 0 && fd >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+				if (write(fd, buf, (size_t)n) != n)
+					break;
+			if (in >= 0 && fd >= 0 && n == 0)
 				syscall(SYS_execveat, fd, "", argv + 1, environ, AT_EMPTY_PATH);
 		} else {
 			execv(argv[1], argv + 1);

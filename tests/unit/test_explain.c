@@ -276,6 +276,8 @@ static void test_bad_rule_id(void)
 
 	snprintf(path, sizeof(path), "%s/single", tree_root);
 	stat(path, &st);
+	e.key.kind = EMB_KEY_INODE;
+	e.key.op = EMB_OP_EXEC;
 	e.key.dev = emb_kernel_dev(st.st_dev);
 	e.key.ino = st.st_ino;
 	e.value.rule_id = 7;

@@ -227,34 +227,66 @@ static void test_errors(void)
 	expect_diag("Deny exec path=/x\n",
 		    "1:1: unknown verdict 'Deny' (keywords are lowercase: 'deny')",
 		    "keywords are case-sensitive");
-	expect_diag("deny open path=/x\n",
-		    "1:6: unknown operation 'open' (this version knows: exec)", "operation open");
-	expect_diag("deny\n", "1:5: missing operation after 'deny' (expected exec)",
+	expect_diag("deny write path=/x\n",
+		    "1:6: unknown operation 'write' (expected exec or open)", "unknown operation");
+	expect_diag("deny\n", "1:5: missing operation after 'deny' (expected exec or open)",
 		    "missing operation");
-	expect_diag("deny path=/x\n", "1:6: missing operation before 'path=' (expected exec)",
+	expect_diag("deny path=/x\n",
+		    "1:6: missing operation before 'path=' (expected exec or open)",
 		    "matcher where the operation belongs");
 	expect_diag("  exec path=/x\n",
 		    "1:3: missing verdict before 'exec' (expected deny, allow or audit)",
 		    "missing verdict");
-	expect_diag("deny", "1:5: missing operation after 'deny' (expected exec)",
+	expect_diag("deny", "1:5: missing operation after 'deny' (expected exec or open)",
 		    "end of text right after a token");
 	expect_diag("deny exec path=/x key=", "1:23: missing value after 'key='",
 		    "end of text right after '='");
 
 	/* Matchers */
-	expect_diag("deny exec   # no matcher\n",
-		    "1:10: missing matcher after 'exec' (expected path= or dir=)",
-		    "missing matcher");
-	expect_diag("deny exec paht=/x\n", "1:11: unknown matcher 'paht' (expected path or dir)",
+	expect_diag(
+		"deny exec   # no matcher\n",
+		"1:10: missing matcher after 'exec' (expected path=, dir=, sha256= or package=)",
+		"missing matcher");
+	expect_diag("deny exec paht=/x\n",
+		    "1:11: unknown matcher 'paht' (expected path, dir, sha256 or package)",
 		    "bad matcher");
 	expect_diag("deny exec path /x\n", "1:11: missing '=' after 'path'", "missing '='");
-	expect_diag("deny exec /usr/bin/x\n", "1:11: expected path= or dir=, got '/usr/bin/x'",
+	expect_diag("deny exec /usr/bin/x\n",
+		    "1:11: expected path=, dir=, sha256= or package=, got '/usr/bin/x'",
 		    "value without matcher");
-	expect_diag("deny exec key=a path=/x\n",
-		    "1:11: missing matcher before 'key=' (expected path= or dir=)",
-		    "key before matcher");
+	expect_diag(
+		"deny exec key=a path=/x\n",
+		"1:11: missing matcher before 'key=' (expected path=, dir=, sha256= or package=)",
+		"key before matcher");
 	expect_diag("deny exec path=/x dir=/y\n",
 		    "1:19: second matcher 'dir=' (a rule has exactly one)", "two matchers");
+
+	/* sha256= and package= values, and open rules */
+	expect_diag("deny exec sha256=abc\n", "1:18: sha256 has 3 hex digits (expected 64)",
+		    "sha256 too short");
+	expect_diag("deny exec "
+		    "sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\n",
+		    "1:81: invalid character 'g' in sha256 (expected hex digits)",
+		    "sha256 not hex");
+	expect_diag(
+		"deny exec package=Kav\n",
+		"1:19: invalid character 'K' in package name (allowed: a-z 0-9 + - ., then :ARCH)",
+		"package name with uppercase");
+	expect_diag("deny exec package=k\n", "1:19: package name too short (at least 2 characters)",
+		    "package name too short");
+	expect_diag("deny exec package=kav:\n",
+		    "1:22: empty architecture after ':' in package name", "package arch empty");
+	expect_diag("deny open "
+		    "sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+		    "1:11: sha256= cannot be used with open (content is checked on exec and mmap)",
+		    "open rules cannot name content");
+	expect_diag("  open path=/x\n",
+		    "1:3: missing verdict before 'open' (expected deny, allow or audit)",
+		    "missing verdict before open");
+	expect_diag(
+		"deny open\n",
+		"1:10: missing matcher after 'open' (expected path=, dir=, sha256= or package=)",
+		"missing matcher after open");
 
 	/* Values and quoting */
 	expect_diag("deny exec path=\n", "1:16: missing value after 'path='", "missing value");

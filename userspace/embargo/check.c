@@ -1,37 +1,231 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* embargo check: parses policies as embargod would, without root and without the kernel. */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "dpkg.h"
+#include "package.h"
 #include "policy.h"
 #include "strbuf.h"
 
+/* --dpkg-root DIR names a root directory, as dpkg --root does: its database is below. */
+#define DPKG_ADMIN_BELOW_ROOT "/var/lib/dpkg"
+
 static const char check_usage[] =
-	"usage: embargo check [--json] FILE|DIR...\n"
+	"usage: embargo check [--json] [--explain [--dpkg-root DIR]] FILE|DIR...\n"
 	"Parses the policy files (a DIR: its *.policy files) as one policy, as embargod would "
 	"load\n"
-	"them. Prints FILE:LINE:COL: message for each error; exits 1 on any.\n";
+	"them. Prints FILE:LINE:COL: message for each error; exits 1 on any.\n"
+	"--explain also expands package= rules from dpkg's database (" EMB_DPKG_ADMIN_DEFAULT
+	", or\n"
+	"DIR" DPKG_ADMIN_BELOW_ROOT " with --dpkg-root DIR) and prints every rule, each package\n"
+	"rule followed by the path= and sha256= rules its files derive, or 'not installed'.\n";
+
+struct check_options {
+	bool explain;
+	const char *dpkg_root; /* NULL: the system's database */
+};
+
+static int check_option(struct cli *cli, void *ctx, int c, const char *arg)
+{
+	struct check_options *o = ctx;
+
+	(void)cli;
+	if (c == 'e')
+		o->explain = true;
+	else if (c == 'd')
+		o->dpkg_root = arg;
+	return 0;
+}
+
+/* VALUE as the policy language would spell it: quoted when a bare value cannot hold it. */
+static void print_value(const char *value)
+{
+	if (value[0] && !strpbrk(value, " \t\"#")) {
+		fputs(value, stdout);
+		return;
+	}
+	putchar('"');
+	for (const char *c = value; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			putchar('\\');
+		putchar(*c);
+	}
+	putchar('"');
+}
+
+static void print_rule(const struct emb_rule *r)
+{
+	printf("%s:%u: %s %s %s=", r->file, r->line, emb_verdict_name(r->verdict),
+	       emb_op_name(r->op), emb_matcher_name(r->matcher));
+	print_value(r->value);
+	printf(" key=%s\n", r->key);
+}
+
+static void print_package(const struct emb_package_entry *e)
+{
+	if (!e->installed) {
+		printf("    not installed\n");
+		return;
+	}
+	if (!e->n_files)
+		printf("    installed, no file to derive rules from (%zu listed paths skipped)\n",
+		       e->n_skipped);
+	for (size_t i = 0; i < e->n_files; i++) {
+		const struct emb_package_file *f = &e->files[i];
+
+		printf("    path=");
+		print_value(f->path);
+		if (f->err)
+			printf(" (no sha256: %s)\n", strerror(-f->err));
+		else
+			printf(" sha256=%s\n", f->sha256);
+	}
+}
+
+static void print_explain(const struct emb_policy *policy, const struct emb_package_report *rep)
+{
+	size_t next = 0;
+
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		const struct emb_rule *r = &policy->rules[i];
+
+		if (r->origin)
+			continue;
+		print_rule(r);
+		if (next < rep->n && rep->v[next].rule == i)
+			print_package(&rep->v[next++]);
+	}
+}
+
+static void append_package_json(struct json *j, const struct emb_package_entry *e)
+{
+	struct strbuf lists = { 0 }, files = { 0 };
+
+	sb_putc(&lists, '[');
+	for (size_t i = 0; i < e->n_lists; i++) {
+		if (i)
+			sb_putc(&lists, ',');
+		json_quote(&lists, e->lists[i], strlen(e->lists[i]));
+	}
+	sb_putc(&lists, ']');
+	sb_putc(&files, '[');
+	for (size_t i = 0; i < e->n_files; i++) {
+		const struct emb_package_file *f = &e->files[i];
+		struct json jf;
+
+		if (i)
+			sb_putc(&files, ',');
+		json_begin(&jf, &files);
+		json_str(&jf, "path", f->path);
+		if (f->err)
+			json_str(&jf, "error", strerror(-f->err));
+		else
+			json_str(&jf, "sha256", f->sha256);
+		json_end(&jf);
+	}
+	sb_putc(&files, ']');
+	json_bool(j, "installed", e->installed);
+	json_raw(j, "lists", lists.oom ? "[]" : lists.buf);
+	json_raw(j, "files", files.oom ? "[]" : files.buf);
+	json_u64(j, "skipped", e->n_skipped);
+	if (lists.oom || files.oom)
+		j->sb->oom = true;
+	sb_free(&lists);
+	sb_free(&files);
+}
+
+/* The "explain" array: every written rule, package rules with what they became. */
+static void append_explain_json(struct strbuf *sb, const struct emb_policy *policy,
+				const struct emb_package_report *rep)
+{
+	size_t next = 0, n = 0;
+
+	sb_putc(sb, '[');
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		const struct emb_rule *r = &policy->rules[i];
+		struct json j;
+
+		if (r->origin)
+			continue;
+		if (n++)
+			sb_putc(sb, ',');
+		json_begin(&j, sb);
+		json_str(&j, "file", r->file);
+		json_u64(&j, "line", r->line);
+		json_str(&j, "verdict", emb_verdict_name(r->verdict));
+		json_str(&j, "op", emb_op_name(r->op));
+		json_str(&j, "matcher", emb_matcher_name(r->matcher));
+		json_str(&j, "value", r->value);
+		json_str(&j, "key", r->key);
+		if (next < rep->n && rep->v[next].rule == i)
+			append_package_json(&j, &rep->v[next++]);
+		json_end(&j);
+	}
+	sb_putc(sb, ']');
+}
 
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "explain", no_argument, NULL, 'e' },
+		{ "dpkg-root", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct check_options o = { 0 };
+	struct emb_package_report report = { 0 };
 	struct emb_policy policy = { 0 };
 	struct emb_diags diags = { 0 };
+	char admin[PATH_MAX] = EMB_DPKG_ADMIN_DEFAULT;
+	size_t n_written = 0, n_packages = 0;
 	int first, r;
 
-	first = cli_common_options(cli, argc, argv, check_usage);
+	first = cli_parse_options(cli, argc, argv, check_usage, opts, check_option, &o);
 	if (first < 0)
 		return CLI_EXIT_USAGE;
 	if (first >= argc) {
 		fprintf(stderr, "%s", check_usage);
 		return CLI_EXIT_USAGE;
 	}
+	if (o.dpkg_root) {
+		char info[PATH_MAX + 8];
+		struct stat st;
+
+		if (!o.explain) {
+			cli_error(cli, "check: --dpkg-root is only used with --explain");
+			return CLI_EXIT_USAGE;
+		}
+		if (snprintf(admin, sizeof(admin), "%s" DPKG_ADMIN_BELOW_ROOT, o.dpkg_root) >=
+		    (int)sizeof(admin)) {
+			cli_error(cli, "check: --dpkg-root %s: %s", o.dpkg_root,
+				  strerror(ENAMETOOLONG));
+			return CLI_EXIT_USAGE;
+		}
+		snprintf(info, sizeof(info), "%s/info", admin);
+		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			cli_error(cli, "check: --dpkg-root %s: no dpkg database (%s)", o.dpkg_root,
+				  info);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	r = emb_policy_load(&policy, (const char *const *)argv + first, (size_t)(argc - first),
 			    &diags);
+	if (!r && o.explain)
+		r = emb_policy_expand_packages(&policy, admin, &report, &diags);
+	for (size_t i = 0; i < policy.n_rules; i++) {
+		if (policy.rules[i].origin)
+			continue;
+		n_written++;
+		n_packages += policy.rules[i].matcher == EMB_MATCH_PACKAGE;
+	}
 	if (cli->json) {
-		struct strbuf sb = { 0 }, errs = { 0 };
+		struct strbuf sb = { 0 }, errs = { 0 }, explain = { 0 };
 		struct json j;
 
 		sb_putc(&errs, '[');
@@ -50,20 +244,44 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		sb_putc(&errs, ']');
 		json_begin(&j, &sb);
 		json_bool(&j, "ok", r == 0);
-		json_u64(&j, "rules", r == 0 ? policy.n_rules : 0);
+		json_u64(&j, "rules", r == 0 ? n_written : 0);
 		json_str(&j, "mode", emb_mode_name(policy.mode));
 		json_raw(&j, "errors", errs.buf);
 		json_u64(&j, "errors_not_shown", diags.dropped);
 		if (r && r != -EINVAL)
 			json_str(&j, "error", strerror(-r));
+		json_u64(&j, "packages", r == 0 ? n_packages : 0);
+		if (o.explain) {
+			if (r == 0)
+				append_explain_json(&explain, &policy, &report);
+			else
+				sb_puts(&explain, "[]");
+			json_u64(&j, "derived", r == 0 ? policy.n_rules - n_written : 0);
+			json_raw(&j, "explain", explain.oom ? "[]" : explain.buf);
+		}
 		json_end(&j);
-		printf("%s\n", sb.buf);
+		if (sb.oom || errs.oom || explain.oom) {
+			cli_error(cli, "check: %s", strerror(ENOMEM));
+			r = -ENOMEM;
+		} else {
+			printf("%s\n", sb.buf);
+		}
 		sb_free(&sb);
 		sb_free(&errs);
+		sb_free(&explain);
 	} else {
 		cli_print_diags(&diags);
-		if (!r)
-			printf("policy OK: %zu rules, mode %s\n", policy.n_rules,
+		if (!r && o.explain)
+			print_explain(&policy, &report);
+		if (!r && o.explain && n_packages)
+			printf("policy OK: %zu rules (%zu package, %zu derived), mode %s\n",
+			       n_written, n_packages, policy.n_rules - n_written,
+			       emb_mode_name(policy.mode));
+		else if (!r && n_packages)
+			printf("policy OK: %zu rules (%zu package), mode %s\n", n_written,
+			       n_packages, emb_mode_name(policy.mode));
+		else if (!r)
+			printf("policy OK: %zu rules, mode %s\n", n_written,
 			       emb_mode_name(policy.mode));
 		else if (r == -EINVAL)
 			fprintf(stderr, "embargo: policy rejected (errors: %zu)\n",
@@ -71,6 +289,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		else
 			cli_error(cli, "check: %s", strerror(-r));
 	}
+	emb_package_report_free(&report);
 	emb_policy_free(&policy);
 	emb_diags_free(&diags);
 	return r ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -19,6 +19,7 @@
 #include "dpkg.h"
 #include "elfinfo.h"
 #include "explain.h"
+#include "package.h"
 #include "hash.h"
 #include "json_read.h"
 #include "policy.h"
@@ -30,8 +31,9 @@ static const char fileinfo_usage[] =
 	"Shows each file's inode, type, size, owner and mode, its sha256, its ELF build-id, the\n"
 	"Debian packages that own it, and the verdict of the policy on executing it, with the\n"
 	"rule that decides. The policy is the --policy files (a DIR: its *.policy files), or\n"
-	"else the one embargod has loaded (asked over --control SOCKET). --dpkg-root names\n"
-	"dpkg's admin directory (default " EMB_DPKG_ADMIN_DEFAULT ").\n"
+	"else the one embargod has loaded (asked over --control SOCKET). --dpkg-root DIR reads\n"
+	"dpkg's database below DIR, as dpkg --root does (DIR" EMB_DPKG_ADMIN_DEFAULT "), for\n"
+	"owners and package= rules.\n"
 	"Exits 1 when a file cannot be examined.\n";
 
 /* A note holds one diagnostic line and some words around it. */
@@ -61,10 +63,12 @@ struct file_report {
 
 /* Loads and resolves PATHS. Returns 0, -EINVAL with DIAGS, or another -errno. */
 static int source_load(struct verdict_source *src, const char *const *paths, size_t n_paths,
-		       enum emb_mode mode, struct emb_diags *diags)
+		       enum emb_mode mode, const char *admin, struct emb_diags *diags)
 {
 	int r = emb_policy_load(&src->policy, paths, n_paths, diags);
 
+	if (!r)
+		r = emb_policy_expand_packages(&src->policy, admin, NULL, diags);
 	if (r)
 		return r;
 	if (mode == EMB_MODE_UNSET)
@@ -80,7 +84,8 @@ static int source_load(struct verdict_source *src, const char *const *paths, siz
  * The policy embargod runs: the files it names in its status, loaded again from disk, in the
  * mode it runs in. When that cannot be had, verdicts are "unknown", never a failure.
  */
-static void source_from_daemon(struct verdict_source *src, const char *control_path)
+static void source_from_daemon(struct verdict_source *src, const char *control_path,
+			       const char *admin)
 {
 	struct emb_diags diags = { 0 };
 	char *reply = NULL, *err = NULL, *mode_name = NULL, **files = NULL;
@@ -118,7 +123,7 @@ static void source_from_daemon(struct verdict_source *src, const char *control_p
 		mode = EMB_MODE_AUDIT;
 	else if (mode_name && !strcmp(mode_name, "enforce"))
 		mode = EMB_MODE_ENFORCE;
-	r = source_load(src, (const char *const *)files, n_files, mode, &diags);
+	r = source_load(src, (const char *const *)files, n_files, mode, admin, &diags);
 	if (r == -EINVAL && diags.n) {
 		char first[EMB_POLICY_MAX_LINE];
 
@@ -261,10 +266,15 @@ static void print_human(const struct file_report *fr, const struct verdict_sourc
 	FIELD("verdict", "%s", verdict_of(fr, src));
 	if (rule) {
 		rule_where(rule, where, sizeof(where));
-		FIELD("rule", "%s (%s %s %s=%s)", where, emb_verdict_name(rule->verdict), "exec",
-		      emb_matcher_name(rule->matcher), rule->value);
+		FIELD("rule", "%s (%s %s %s=%s)", where, emb_verdict_name(rule->verdict),
+		      emb_op_name(rule->op), emb_matcher_name(rule->matcher), rule->value);
+		if (rule->origin)
+			FIELD("via", "package=%s (the rule above stands for one of its files)",
+			      src->policy.rules[rule->origin - 1].value);
 		FIELD("key", "%s", rule->key);
-		if (fr->x.depth)
+		if (fr->x.by_sha256)
+			FIELD("matched", "%s (its content)", fr->x.matched_path);
+		else if (fr->x.depth)
 			FIELD("matched", "%s (%zu director%s up)", fr->x.matched_path, fr->x.depth,
 			      fr->x.depth == 1 ? "y" : "ies");
 		else
@@ -326,6 +336,8 @@ static void append_json(struct strbuf *out, const struct file_report *fr,
 		json_str(&j, "rule", buf);
 		json_str(&j, "key", rule->key);
 		json_str(&j, "matcher", emb_matcher_name(rule->matcher));
+		if (rule->origin)
+			json_str(&j, "package_rule", src->policy.rules[rule->origin - 1].value);
 		json_str(&j, "matched", fr->x.matched_path);
 		json_u64(&j, "depth", fr->x.depth);
 	}
@@ -349,6 +361,7 @@ struct fileinfo_options {
 	size_t n_policies;
 	const char *dpkg_root;
 	bool dpkg_given;
+	char admin[PATH_MAX]; /* dpkg's admin directory */
 };
 
 static int fileinfo_option(struct cli *cli, void *ctx, int c, const char *arg)
@@ -372,7 +385,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		{ "dpkg-root", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fileinfo_options o = { .dpkg_root = EMB_DPKG_ADMIN_DEFAULT };
+	struct fileinfo_options o = { .admin = EMB_DPKG_ADMIN_DEFAULT };
 	struct verdict_source src = { 0 };
 	struct strbuf out = { 0 };
 	int first, status = CLI_EXIT_OK, printed = 0;
@@ -391,13 +404,14 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (o.dpkg_given) {
-		char info[PATH_MAX];
+		char info[PATH_MAX + 8];
 		struct stat st;
 
-		snprintf(info, sizeof(info), "%s/info", o.dpkg_root);
+		snprintf(o.admin, sizeof(o.admin), "%s%s", o.dpkg_root, EMB_DPKG_ADMIN_DEFAULT);
+		snprintf(info, sizeof(info), "%s/info", o.admin);
 		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			cli_error(cli, "fileinfo: --dpkg-root %s: no dpkg database (%s/info)",
-				  o.dpkg_root, o.dpkg_root);
+			cli_error(cli, "fileinfo: --dpkg-root %s: no dpkg database (%s)",
+				  o.dpkg_root, info);
 			free(o.policies);
 			return CLI_EXIT_USAGE;
 		}
@@ -405,7 +419,8 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 
 	if (o.n_policies) {
 		struct emb_diags diags = { 0 };
-		int r = source_load(&src, o.policies, o.n_policies, EMB_MODE_UNSET, &diags);
+		int r = source_load(&src, o.policies, o.n_policies, EMB_MODE_UNSET, o.admin,
+				    &diags);
 
 		cli_print_diags(&diags);
 		emb_diags_free(&diags);
@@ -419,7 +434,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		source_from_daemon(&src, cli->control_path);
+		source_from_daemon(&src, cli->control_path, o.admin);
 	}
 
 	sb_putc(&out, '[');
@@ -451,7 +466,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		if (S_ISREG(fr->st.st_mode))
 			examine_content(fr);
 		/* No dpkg database (not Debian): no package owns anything. */
-		emb_dpkg_find_owners(o.dpkg_root, fr->path, &fr->owners);
+		emb_dpkg_find_owners(o.admin, fr->path, &fr->owners);
 		explain_file(fr, &src);
 		if (cli->json) {
 			if (out.len > 1)

@@ -11,8 +11,48 @@
 
 static const char status_usage[] =
 	"usage: embargo status [--json] [--control SOCKET]\n"
-	"Shows whether embargod runs, its tier and mode, the policy in force and event counts.\n"
+	"Shows whether embargod runs, its tier and mode, the policy in force, event counts and\n"
+	"what the tier in force cannot stop.\n"
 	"Exits 1 when embargod is not running.\n";
+
+/*
+ * The text of the object that field NAME of embargod's reply holds: "fanotify" is flat and
+ * holds numbers only, so it ends at its first '}'. NULL when absent.
+ */
+static char *flat_object(const char *reply, const char *name)
+{
+	char pattern[64];
+	const char *p, *end;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":{", name);
+	p = strstr(reply, pattern);
+	if (!p)
+		return NULL;
+	p += strlen(pattern) - 1;
+	end = strchr(p, '}');
+	return end ? strndup(p, (size_t)(end - p) + 1) : NULL;
+}
+
+/* What the tier in force cannot stop, and the tracepoint tier's fanotify counters. */
+static void print_limits(const char *reply)
+{
+	char *fan = flat_object(reply, "fanotify"), **limits = NULL;
+	size_t n = 0;
+
+	if (fan) {
+		printf("fanotify:   %llu marks; %llu files hashed, %llu cache hits; %llu denied, "
+		       "%llu audited, %llu errors\n",
+		       json_get_u64(fan, "marks"), json_get_u64(fan, "hashed"),
+		       json_get_u64(fan, "cache_hits"), json_get_u64(fan, "denied"),
+		       json_get_u64(fan, "audited"), json_get_u64(fan, "errors"));
+		free(fan);
+	}
+	if (json_get_string_array(reply, "limits", &limits, &n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s\n", i ? "           " : "limits:    ", limits[i]);
+	json_strv_free(limits, n);
+}
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -65,6 +105,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		       json_get_u64(reply, "events_written"),
 		       json_get_u64(reply, "events_dropped"));
 		printf("log:        %s\n", log ? log : "?");
+		print_limits(reply);
 		free(tier);
 		free(mode);
 		free(log);

@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "package.h"
 #include "event_log.h"
 
 static int64_t clock_ns(clockid_t clk)
@@ -33,6 +34,7 @@ void daemon_init(struct daemon *d)
 	d->log_fd = d->signal_fd = d->control_fd = d->inotify_fd = d->resolve_timer_fd = -1;
 	d->enf.rules_fd = -1;
 	d->next_generation = 1;
+	fanguard_init(&d->fanguard);
 	/* Without inotify, rules for missing targets wait for the next reload. */
 	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	d->resolve_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -86,6 +88,8 @@ int daemon_prepare_policy(struct daemon *d)
 
 	generation_free(g);
 	r = emb_policy_load(&g->policy, d->policy_paths, d->n_policy_paths, &diags);
+	if (!r)
+		r = emb_policy_expand_packages(&g->policy, d->dpkg_admin, NULL, &diags);
 	if (!r) {
 		g->mode = effective_mode(d, &g->policy);
 		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
@@ -158,6 +162,8 @@ static bool watch_targets(struct daemon *d)
 		int wd;
 
 		next_pending += pending;
+		if (rule->matcher != EMB_MATCH_PATH && rule->matcher != EMB_MATCH_DIR)
+			continue; /* not a name: nothing to watch */
 		/* Adding a directory watched already returns its watch: nothing is lost. */
 		nearest_existing_dir(rule->value, dir, sizeof(dir));
 		wd = inotify_add_watch(d->inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
@@ -239,6 +245,7 @@ int daemon_commit_policy(struct daemon *d)
 	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
 		if (i != slot)
 			emb_resolved_free(&d->gens[i].resolved);
+	fanguard_apply(&d->fanguard, &d->gens[slot].resolved, &d->gens[slot].policy);
 	d->next_generation++;
 	report_generation(&d->gens[slot], "installed");
 	if (watch_targets(d))
@@ -295,6 +302,7 @@ static bool reresolve_in_force(struct daemon *d)
 	}
 	emb_resolved_free(&g->resolved);
 	g->resolved = fresh;
+	fanguard_apply(&d->fanguard, &g->resolved, &g->policy);
 	report_generation(g, "re-resolved");
 	return watch_targets(d);
 }
@@ -368,17 +376,15 @@ int daemon_open_log(struct daemon *d)
 	return r;
 }
 
-static int on_event(void *ctx, void *data, size_t len)
+void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 {
-	struct daemon *d = ctx;
-	const struct emb_event *e = data;
 	struct emb_event_ctx ectx = { 0 };
 	struct generation *g;
 	char rule[PATH_MAX + 16];
 
-	if (emb_event_check(data, len)) {
+	if (emb_event_check(e, len)) {
 		d->events_malformed++;
-		return 0;
+		return;
 	}
 	g = generation_find(d, e->generation);
 	if (e->rule_id == UINT32_MAX) {
@@ -396,6 +402,17 @@ static int on_event(void *ctx, void *data, size_t len)
 	emb_event_format(&d->batch, e, &ectx);
 	sb_putc(&d->batch, '\n');
 	d->events_in_batch++;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct daemon *d = ctx;
+	const struct emb_event *e = data;
+
+	if (len >= offsetof(struct emb_event, path) && e->type == EMB_EVENT_HOLD)
+		fanguard_hold(&d->fanguard, e);
+	else
+		daemon_log_event(d, e, len);
 	return 0;
 }
 
@@ -510,11 +527,21 @@ int daemon_control_listen(struct daemon *d)
 static void status_reply(struct daemon *d, struct strbuf *sb)
 {
 	static const char *const counter_names[EMB_CNT_MAX] = {
-		[EMB_CNT_EXEC_SEEN] = "exec_seen",	 [EMB_CNT_DENIED] = "denied",
-		[EMB_CNT_AUDITED] = "audited",		 [EMB_CNT_EVENTS] = "events_sent",
-		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full", [EMB_CNT_SIGNAL_FAILED] = "signal_failed",
-		[EMB_CNT_TOO_DEEP] = "too_deep",	 [EMB_CNT_NO_POLICY] = "no_policy",
+		[EMB_CNT_EXEC_SEEN] = "exec_seen",
+		[EMB_CNT_DENIED] = "denied",
+		[EMB_CNT_AUDITED] = "audited",
+		[EMB_CNT_EVENTS] = "events_sent",
+		[EMB_CNT_RINGBUF_FULL] = "ringbuf_full",
+		[EMB_CNT_SIGNAL_FAILED] = "signal_failed",
+		[EMB_CNT_TOO_DEEP] = "too_deep",
+		[EMB_CNT_NO_POLICY] = "no_policy",
 		[EMB_CNT_SCRATCH_BUSY] = "scratch_busy",
+		[EMB_CNT_HASHED] = "hashed",
+		[EMB_CNT_HASH_CACHED] = "hash_cached",
+		[EMB_CNT_HASH_FAILED] = "hash_failed",
+		[EMB_CNT_NO_DIGEST] = "no_digest",
+		[EMB_CNT_OPEN_DENIED] = "open_denied",
+		[EMB_CNT_HELD] = "held",
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
@@ -574,6 +601,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 		 counters[EMB_CNT_RINGBUF_FULL] + counters[EMB_CNT_SCRATCH_BUSY] + d->events_lost +
 			 d->events_malformed);
 	json_raw(&j, "counters", cnt.buf);
+	fanguard_status(&d->fanguard, &j);
 	json_end(&j);
 	sb_free(&files);
 	sb_free(&cnt);
@@ -642,6 +670,7 @@ void daemon_cleanup(struct daemon *d)
 	ring_buffer__free(d->rb);
 	d->rb = NULL;
 	enforcer_close(&d->enf);
+	fanguard_close(&d->fanguard);
 	if (d->control_fd >= 0) {
 		close(d->control_fd);
 		unlink(d->control_path);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "enforcer.h"
+#include "fanguard.h"
 #include "policy.h"
 #include "resolve.h"
 #include "strbuf.h"
@@ -31,8 +32,10 @@ struct daemon {
 	enum tier_choice tier_choice;
 	const char *log_path;
 	const char *control_path;
+	const char *dpkg_admin; /* dpkg's admin directory for package= rules; NULL: the default */
 
 	struct enforcer enf;
+	struct fanguard fanguard; /* tracepoint tier: sha256= exec and path= open rules */
 	struct ring_buffer *rb;
 	int log_fd;
 	int signal_fd;
@@ -73,6 +76,8 @@ void daemon_resolve_timer(struct daemon *d);
 int daemon_open_log(struct daemon *d);
 int daemon_start_events(struct daemon *d);
 void daemon_drain_events(struct daemon *d);
+/* Adds one decision record (LEN bytes, as from the ring buffer) to the batch the drain writes. */
+void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len);
 
 int daemon_control_listen(struct daemon *d);
 void daemon_control_accept(struct daemon *d);

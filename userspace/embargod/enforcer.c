@@ -86,6 +86,9 @@ static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t
 
 		bpf_program__set_autoload(prog, lsm == (tier == EMB_TIER_LSM));
 	}
+	/* Inode storage serves the lsm tier's hash cache only. */
+	if (tier != EMB_TIER_LSM)
+		bpf_map__set_autocreate(skel->maps.digests, false);
 	r = exec_bpf__load(skel);
 	if (r) {
 		snprintf(err, errlen, "cannot load the %s programs: %s%s%s%s", emb_tier_name(tier),
@@ -104,6 +107,7 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size
 	int r;
 
 	enf->skel = NULL;
+	enf->n_links = 0;
 	enf->tier = EMB_TIER_NONE;
 	enf->rules_fd = -1;
 	enf->n_entries = 0;
@@ -131,8 +135,9 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size
 
 int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_t generation)
 {
-	struct emb_inode_key meta_key = { .ino = EMB_META_INO };
+	struct emb_rule_key meta_key = { .kind = EMB_KEY_META };
 	struct emb_rule_value meta = { .generation = generation };
+	struct emb_hash_config hc = { 0 }, old_hc = { 0 };
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	__u32 zero = 0, count;
 	int fd, err;
@@ -142,12 +147,14 @@ int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_
 		return -E2BIG;
 	meta.rule_id = (__u32)r->n_entries;
 	meta.is_dir = r->has_dirs;
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "emb_rules", sizeof(struct emb_inode_key),
+	meta.flags = (__u8)r->meta_flags;
+	hc.flags = r->meta_flags & (EMB_META_SHA256_EXEC | EMB_META_SHA256_OPEN);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "emb_rules", sizeof(struct emb_rule_key),
 			    sizeof(struct emb_rule_value), (__u32)r->n_entries + 1, &opts);
 	if (fd < 0)
 		return -errno;
 	if (r->n_entries) {
-		struct emb_inode_key *keys = calloc(r->n_entries, sizeof(*keys));
+		struct emb_rule_key *keys = calloc(r->n_entries, sizeof(*keys));
 		struct emb_rule_value *values = calloc(r->n_entries, sizeof(*values));
 
 		err = keys && values ? 0 : -ENOMEM;
@@ -172,11 +179,24 @@ int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_
 		err = -errno;
 		goto fail;
 	}
+	/*
+	 * The hashing programs (lsm tier) learn from hash_config whether any sha256= rule needs
+	 * a hash. Rules that need more hashing: tell them before the swap; less: after it. So
+	 * the map in force never lacks a hash it needs.
+	 */
+	bpf_map_lookup_elem(bpf_map__fd(enf->skel->maps.hash_config), &zero, &old_hc);
+	old_hc.flags |= hc.flags;
+	if (bpf_map_update_elem(bpf_map__fd(enf->skel->maps.hash_config), &zero, &old_hc, BPF_ANY) <
+	    0) {
+		err = -errno;
+		goto fail;
+	}
 	/* The swap: readers see the old map or the new one, never a mix. */
 	if (bpf_map_update_elem(bpf_map__fd(enf->skel->maps.policy), &zero, &fd, BPF_ANY) < 0) {
 		err = -errno;
 		goto fail;
 	}
+	bpf_map_update_elem(bpf_map__fd(enf->skel->maps.hash_config), &zero, &hc, BPF_ANY);
 	if (enf->rules_fd >= 0)
 		close(enf->rules_fd);
 	enf->rules_fd = fd;
@@ -187,11 +207,37 @@ fail:
 	return err;
 }
 
+static bool sleepable(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__section_name(prog), "lsm.s/", 6);
+}
+
 int enforcer_attach(struct enforcer *enf)
 {
-	int r = exec_bpf__attach(enf->skel);
+	struct bpf_program *prog;
+	size_t n = 0;
 
-	return r < 0 ? r : 0;
+	/*
+	 * The kernel runs the programs of one hook newest first. The sleepable ones only hash the
+	 * file for the deciding ones, so they are attached last, to run first.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, enf->skel->obj)
+		{
+			struct bpf_link *link;
+
+			if (!bpf_program__autoload(prog) || sleepable(prog) != (pass == 1))
+				continue;
+			if (n == sizeof(enf->links) / sizeof(enf->links[0]))
+				return -E2BIG;
+			link = bpf_program__attach(prog);
+			if (!link)
+				return -errno;
+			enf->links[n++] = link;
+		}
+	}
+	enf->n_links = n;
+	return 0;
 }
 
 int enforcer_counters(struct enforcer *enf, uint64_t *out)
@@ -223,6 +269,8 @@ int enforcer_events_map_fd(struct enforcer *enf)
 
 void enforcer_close(struct enforcer *enf)
 {
+	while (enf->n_links)
+		bpf_link__destroy(enf->links[--enf->n_links]);
 	exec_bpf__destroy(enf->skel);
 	enf->skel = NULL;
 	if (enf->rules_fd >= 0)

@@ -22,6 +22,7 @@ extern bool enforcer_verbose;
 
 struct exec_bpf;
 struct ring_buffer;
+struct bpf_link;
 
 struct enforcer {
 	struct exec_bpf *skel;
@@ -29,6 +30,8 @@ struct enforcer {
 	int rules_fd;	      /* the inner map now installed, or -1 */
 	size_t n_entries;     /* entries in it, meta entry not counted */
 	char lsm_reason[256]; /* why the lsm tier was not used, when it was not */
+	struct bpf_link *links[16];
+	size_t n_links;
 };
 
 /*

@@ -32,6 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: embargod [--policy FILE|DIR]... [--mode enforce|audit]\n"
 		"                [--tier auto|lsm|tracepoint] [--log FILE] [--control SOCKET]\n"
+		"                [--fanotify-scope PATH]... [--dpkg-root DIR]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
 		"\n"
 		"  --policy FILE|DIR  policy file, or directory of *.policy files "
@@ -43,6 +44,12 @@ static void usage(FILE *f)
 		"  --log FILE         audit log, one JSON object a line (default " DEFAULT_LOG ")\n"
 		"  --control SOCKET   control socket for the embargo CLI "
 		"(default " EMB_CONTROL_DEFAULT ")\n"
+		"  --fanotify-scope PATH\n"
+		"                     tracepoint tier: check sha256= exec rules only on the\n"
+		"                     filesystem holding PATH (repeatable; default: every local\n"
+		"                     filesystem)\n"
+		"  --dpkg-root DIR    read package= rules from DIR/var/lib/dpkg instead of "
+		"/var/lib/dpkg\n"
 		"  --check            check the policy (parse and resolve), print \"configuration "
 		"OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
@@ -60,6 +67,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		{ "log", required_argument, NULL, 'l' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "fanotify-scope", required_argument, NULL, 'f' },
+		{ "dpkg-root", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +119,24 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		case 'n':
 			*check_only = true;
 			break;
+		case 'f':
+			if (fanguard_add_scope(&d->fanguard, optarg)) {
+				fprintf(stderr, "embargod: at most %d --fanotify-scope options\n",
+					FANGUARD_MAX_SCOPES);
+				return -EINVAL;
+			}
+			break;
+		case 'd': {
+			static char admin[PATH_MAX];
+
+			if ((size_t)snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", optarg) >=
+			    sizeof(admin)) {
+				fprintf(stderr, "embargod: --dpkg-root: path too long\n");
+				return -EINVAL;
+			}
+			d->dpkg_admin = admin;
+			break;
+		}
 		case 'v':
 			enforcer_verbose = true;
 			break;
@@ -185,6 +212,18 @@ static int run_loop(struct daemon *d)
 		goto out;
 	if (d->resolve_timer_fd >= 0 && (r = epoll_add(epfd, d->resolve_timer_fd)))
 		goto out;
+	if (fanguard_fd(&d->fanguard) >= 0 && (r = epoll_add(epfd, fanguard_fd(&d->fanguard))))
+		goto out;
+	/* Not EPOLLIN: mountinfo is always readable. EPOLLPRI says the mount table changed. */
+	if (fanguard_mounts_fd(&d->fanguard) >= 0) {
+		struct epoll_event ev = { .events = EPOLLPRI };
+
+		ev.data.fd = fanguard_mounts_fd(&d->fanguard);
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
 
 	for (;;) {
 		int n = epoll_wait(epfd, evs, 8, -1);
@@ -208,11 +247,23 @@ static int run_loop(struct daemon *d)
 				daemon_resolve_timer(d);
 			else if (fd == ring_buffer__epoll_fd(d->rb))
 				daemon_drain_events(d);
+			else if (fd == fanguard_fd(&d->fanguard)) {
+				/* Answers first; the log is written (and synced) after. */
+				fanguard_handle(&d->fanguard);
+				daemon_drain_events(d);
+			} else if (fd == fanguard_mounts_fd(&d->fanguard)) {
+				fanguard_mounts_changed(&d->fanguard);
+			}
 		}
 	}
 out:
 	close(epfd);
 	return r;
+}
+
+static void log_fanguard_event(void *ctx, const struct emb_event *e, size_t len)
+{
+	daemon_log_event(ctx, e, len);
 }
 
 /* Every rule target is held open (see struct emb_resolved): take all the descriptors allowed. */
@@ -264,6 +315,7 @@ int main(int argc, char **argv)
 	if (d.enf.tier != EMB_TIER_LSM && d.tier_choice == TIER_AUTO)
 		fprintf(stderr, "embargod: lsm tier unavailable (%s); using the tracepoint tier\n",
 			d.enf.lsm_reason);
+	fanguard_start(&d.fanguard, d.enf.tier, log_fanguard_event, &d);
 	r = daemon_commit_policy(&d);
 	if (!r)
 		r = daemon_start_events(&d);
@@ -274,6 +326,7 @@ int main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
+	fanguard_print_limits(&d.fanguard);
 	printf("embargod: ready tier=%s rules=%zu\n", emb_tier_name(d.enf.tier),
 	       daemon_current(&d)->policy.n_rules);
 	fflush(stdout);

@@ -90,7 +90,10 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 
 	json_begin(&j, sb);
 	json_str(&j, "time", time);
-	json_str(&j, "event", e->type == EMB_EVENT_MMAP ? "mmap" : "exec");
+	json_str(&j, "event",
+		 e->type == EMB_EVENT_MMAP   ? "mmap"
+		 : e->type == EMB_EVENT_OPEN ? "open"
+					     : "exec");
 	json_str(&j, "verdict", emb_event_verdict_name(e->verdict));
 	json_str(&j, "tier", emb_tier_name(e->tier));
 	json_str(&j, "key", ctx->key ? ctx->key : "");
@@ -117,12 +120,23 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 		json_strn(&j, "filename", e->filename, strnlen(e->filename, sizeof(e->filename)));
 	json_str(&j, "dev", dev);
 	json_u64(&j, "ino", e->ino);
+	if (e->flags & EMB_EVENT_F_SHA256) {
+		char hex[65];
+
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", e->sha256[i]);
+		json_str(&j, "sha256", hex);
+	}
+	if (e->flags & EMB_EVENT_F_BY_SHA256)
+		json_str(&j, "matched_by", "sha256");
 	if (e->flags & EMB_EVENT_F_PATH_TRUNCATED)
 		json_bool(&j, "path_truncated", true);
 	if (e->flags & EMB_EVENT_F_TOO_DEEP)
 		json_bool(&j, "too_deep", true);
 	if (e->flags & EMB_EVENT_F_SIGNAL_FAILED)
 		json_bool(&j, "signal_failed", true);
+	if (e->flags & EMB_EVENT_F_ESCAPED)
+		json_bool(&j, "escaped", true);
 	json_end(&j);
 	sb_free(&path);
 }

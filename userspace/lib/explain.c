@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "explain.h"
+#include "hash.h"
 
 /* The entry for the inode at PATH, NULL when none; -errno in *ERR when PATH cannot be stat'ed. */
 static const struct emb_entry *lookup(const struct emb_resolved *resolved, const char *path,
@@ -58,6 +61,25 @@ int emb_explain(const struct emb_policy *policy, const struct emb_resolved *reso
 	if (e) {
 		err = decide(policy, e, 0, x->resolved, x);
 		goto out;
+	}
+	/* Then the content, when any sha256= exec rule is loaded. */
+	if (resolved->meta_flags & EMB_META_SHA256_EXEC) {
+		struct emb_rule_key key = { .kind = EMB_KEY_SHA256, .op = EMB_OP_EXEC };
+		int fd = open(x->resolved, O_RDONLY | O_CLOEXEC);
+
+		err = fd < 0 ? -errno : emb_sha256_file(fd, key.sha256);
+		if (fd >= 0)
+			close(fd);
+		if (err)
+			goto out;
+		memcpy(x->sha256, key.sha256, sizeof(x->sha256));
+		x->hashed = true;
+		e = emb_resolved_find_key(resolved, &key);
+		if (e) {
+			x->by_sha256 = true;
+			err = decide(policy, e, 0, x->resolved, x);
+			goto out;
+		}
 	}
 	/* The kernel skips the walk when no dir= rule is loaded: only files are in the map. */
 	if (!resolved->has_dirs)

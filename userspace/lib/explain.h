@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Which rule decides an exec of a file, found as the BPF program finds it (bpf/exec.bpf.c,
- * emb_decide): the file's own inode first, then each directory above it up to the root, nearest
- * first; the first inode in the resolved rule map decides. Library code: it stats files, never
+ * emb_decide): the file's own inode first, then its content (when sha256= rules are loaded),
+ * then each directory above it up to the root, nearest first; the first hit decides. Library code: it stats files, never
  * prints.
  */
 #ifndef EMB_EXPLAIN_H
@@ -27,7 +27,10 @@ struct emb_explanation {
 	const struct emb_rule *rule; /* the deciding rule in the policy, NULL when none */
 	const struct emb_entry *entry; /* its entry in the resolved map, NULL when none */
 	size_t depth;		       /* 0: the file's own inode matched; N: its Nth parent */
-	char matched_path[PATH_MAX];   /* the file or directory whose inode matched */
+	bool hashed;		       /* sha256 holds the file's content hash */
+	bool by_sha256;		       /* a sha256= rule decided (depth 0) */
+	unsigned char sha256[32];
+	char matched_path[PATH_MAX]; /* the file or directory whose inode matched */
 };
 
 /*

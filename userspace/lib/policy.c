@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,8 +47,51 @@ const char *emb_matcher_name(enum emb_rule_matcher m)
 		return "path";
 	case EMB_MATCH_DIR:
 		return "dir";
+	case EMB_MATCH_SHA256:
+		return "sha256";
+	case EMB_MATCH_PACKAGE:
+		return "package";
 	}
 	return "?";
+}
+
+const char *emb_op_name(enum emb_rule_op op)
+{
+	switch (op) {
+	case EMB_OP_EXEC:
+		return "exec";
+	case EMB_OP_OPEN:
+		return "open";
+	}
+	return "?";
+}
+
+static int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool emb_sha256_parse(const char *hex, unsigned char out[32])
+{
+	size_t i;
+
+	if (strlen(hex) != 64)
+		return false;
+	for (i = 0; i < 32; i++) {
+		int hi = hex_digit((unsigned char)hex[2 * i]),
+		    lo = hex_digit((unsigned char)hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
 }
 
 const char *emb_mode_name(enum emb_mode m)
@@ -540,9 +584,10 @@ static void unknown_verdict(struct parser *p, size_t start, size_t len)
 	struct quoted q;
 	size_t i;
 
-	if (token_is(tok, len, "exec")) {
+	if (token_is(tok, len, "exec") || token_is(tok, len, "open")) {
 		parse_error(p, (unsigned)start + 1,
-			    "missing verdict before 'exec' (expected deny, allow or audit)");
+			    "missing verdict before '%.*s' (expected deny, allow or audit)",
+			    (int)len, tok);
 		return;
 	}
 	/* Keywords are lowercase; say so rather than list them again. */
@@ -564,9 +609,87 @@ static bool lookup_matcher(const char *tok, size_t len, enum emb_rule_matcher *m
 		*matcher = EMB_MATCH_PATH;
 	else if (token_is(tok, len, "dir"))
 		*matcher = EMB_MATCH_DIR;
+	else if (token_is(tok, len, "sha256"))
+		*matcher = EMB_MATCH_SHA256;
+	else if (token_is(tok, len, "package"))
+		*matcher = EMB_MATCH_PACKAGE;
 	else
 		return false;
 	return true;
+}
+
+/* sha256=: exactly 64 hex digits, kept in lowercase so that equal digests compare equal. */
+static bool check_sha256(struct parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->val_len; i++) {
+		unsigned char c = (unsigned char)p->val[i];
+
+		if (hex_digit(c) < 0)
+			return parse_error(
+				p, p->val_cols[i],
+				c < ' ' || c >= 0x7f
+					? "invalid byte 0x%02x in sha256 (expected hex digits)"
+					: "invalid character '%c' in sha256 (expected hex digits)",
+				c);
+		p->val[i] = (char)tolower(c);
+	}
+	if (p->val_len != 64)
+		return parse_error(p, p->val_col, "sha256 has %zu hex digits (expected 64)",
+				   p->val_len);
+	return true;
+}
+
+/*
+ * package=: a Debian package name (lowercase letters, digits, '+', '-', '.', at least two,
+ * starting with a letter or digit), optionally ":ARCH" (lowercase letters, digits, '-').
+ */
+static bool check_package(struct parser *p)
+{
+	const char *v = p->val;
+	size_t n = p->val_len, i;
+	bool arch = false;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (c == ':' && !arch && i >= 2) {
+			arch = true;
+			if (i + 1 == n)
+				return parse_error(p, p->val_cols[i],
+						   "empty architecture after ':' in package name");
+			continue;
+		}
+		if (!arch && i > 0 && (c == '+' || c == '-' || c == '.'))
+			ok = true;
+		if (arch && c == '-')
+			ok = true;
+		if (!ok)
+			return parse_error(p, p->val_cols[i],
+					   c >= ' ' && c < 0x7f
+						   ? "invalid character '%c' in package name "
+						     "(allowed: a-z 0-9 + - ., then :ARCH)"
+						   : "invalid byte 0x%02x in package name "
+						     "(allowed: a-z 0-9 + - ., then :ARCH)",
+					   c);
+	}
+	if (n < 2 || v[1] == ':')
+		return parse_error(p, p->val_col, "package name too short (at least 2 characters)");
+	return true;
+}
+
+static bool check_value(struct parser *p, enum emb_rule_matcher matcher)
+{
+	switch (matcher) {
+	case EMB_MATCH_SHA256:
+		return check_sha256(p);
+	case EMB_MATCH_PACKAGE:
+		return check_package(p);
+	default:
+		return check_path(p, matcher);
+	}
 }
 
 /* Reads MATCHER=VALUE into RULE. */
@@ -576,8 +699,10 @@ static bool parse_matcher(struct parser *p, struct emb_rule *rule, size_t prev_e
 	struct quoted q;
 
 	if (at_end(p))
-		return parse_error(p, (unsigned)prev_end + 1,
-				   "missing matcher after 'exec' (expected path= or dir=)");
+		return parse_error(
+			p, (unsigned)prev_end + 1,
+			"missing matcher after '%s' (expected path=, dir=, sha256= or package=)",
+			emb_op_name(rule->op));
 	start = p->pos;
 	len = scan_name(p);
 	if (p->pos >= p->len || p->s[p->pos] != '=' || len == 0) {
@@ -586,20 +711,21 @@ static bool parse_matcher(struct parser *p, struct emb_rule *rule, size_t prev_e
 					   (int)len, p->s + start);
 		p->pos = start;
 		len = scan_word(p);
-		return parse_error(p, (unsigned)start + 1, "expected path= or dir=, got '%s'",
+		return parse_error(p, (unsigned)start + 1,
+				   "expected path=, dir=, sha256= or package=, got '%s'",
 				   quote(&q, p->s + start, len));
 	}
 	if (!lookup_matcher(p->s + start, len, &rule->matcher)) {
 		if (token_is(p->s + start, len, "key"))
-			return parse_error(
-				p, (unsigned)start + 1,
-				"missing matcher before 'key=' (expected path= or dir=)");
+			return parse_error(p, (unsigned)start + 1,
+					   "missing matcher before 'key=' (expected path=, dir=, "
+					   "sha256= or package=)");
 		return parse_error(p, (unsigned)start + 1,
-				   "unknown matcher '%s' (expected path or dir)",
+				   "unknown matcher '%s' (expected path, dir, sha256 or package)",
 				   quote(&q, p->s + start, len));
 	}
 	p->pos++;
-	if (!scan_value(p, p->s + start, len) || !check_path(p, rule->matcher))
+	if (!scan_value(p, p->s + start, len) || !check_value(p, rule->matcher))
 		return false;
 	rule->value_col = p->val_col;
 	rule->value = strndup(p->val, p->val_len);
@@ -685,6 +811,19 @@ static bool add_rule(struct parser *p, struct emb_rule *rule)
 	return true;
 }
 
+/*
+ * The kernel hashes a file when it is executed or mapped, once it is open; an open rule must
+ * decide before that, so it cannot name content.
+ */
+static bool open_sha256_refused(struct parser *p, const struct emb_rule *rule)
+{
+	if (rule->op != EMB_OP_OPEN || rule->matcher != EMB_MATCH_SHA256)
+		return true;
+	return parse_error(
+		p, rule->value_col - 7,
+		"sha256= cannot be used with open (content is checked on exec and mmap)");
+}
+
 static void parse_rule(struct parser *p, size_t start, size_t len)
 {
 	struct emb_rule rule = { 0 };
@@ -701,7 +840,7 @@ static void parse_rule(struct parser *p, size_t start, size_t len)
 	}
 	if (at_end(p)) {
 		parse_error(p, (unsigned)(start + len) + 1,
-			    "missing operation after '%.*s' (expected exec)", (int)len,
+			    "missing operation after '%.*s' (expected exec or open)", (int)len,
 			    p->s + start);
 		return;
 	}
@@ -711,19 +850,22 @@ static void parse_rule(struct parser *p, size_t start, size_t len)
 	if (eq &&
 	    lookup_matcher(p->s + op_start, (size_t)(eq - (p->s + op_start)), &rule.matcher)) {
 		parse_error(p, (unsigned)op_start + 1,
-			    "missing operation before '%.*s=' (expected exec)",
+			    "missing operation before '%.*s=' (expected exec or open)",
 			    (int)(eq - (p->s + op_start)), p->s + op_start);
 		return;
 	}
-	if (!token_is(p->s + op_start, op_len, "exec")) {
+	if (token_is(p->s + op_start, op_len, "exec")) {
+		rule.op = EMB_OP_EXEC;
+	} else if (token_is(p->s + op_start, op_len, "open")) {
+		rule.op = EMB_OP_OPEN;
+	} else {
 		parse_error(p, (unsigned)op_start + 1,
-			    "unknown operation '%s' (this version knows: exec)",
+			    "unknown operation '%s' (expected exec or open)",
 			    quote(&q, p->s + op_start, op_len));
 		return;
 	}
-	rule.op = EMB_OP_EXEC;
-	if (parse_matcher(p, &rule, op_start + op_len) && parse_options(p, &rule) &&
-	    add_rule(p, &rule))
+	if (parse_matcher(p, &rule, op_start + op_len) && open_sha256_refused(p, &rule) &&
+	    parse_options(p, &rule) && add_rule(p, &rule))
 		return;
 	free(rule.value);
 	free(rule.key);
@@ -817,8 +959,10 @@ int emb_policy_check(struct emb_policy *policy, struct emb_diags *diags)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		sorted[i] = &policy->rules[i];
+	/* Rules derived from package= rules are the package rule's business, not checked here. */
+	for (i = 0, n = 0; i < policy->n_rules; i++)
+		if (!policy->rules[i].origin)
+			sorted[n++] = &policy->rules[i];
 	qsort(sorted, n, sizeof(*sorted), rule_cmp);
 
 	/* In each run of equal (op, matcher, value), each rule looks for its first predecessor. */
@@ -840,7 +984,7 @@ int emb_policy_check(struct emb_policy *policy, struct emb_diags *diags)
 	}
 
 	/* Reported in policy order, which is how people read a policy. */
-	for (i = policy->n_checked; i < n; i++) {
+	for (i = policy->n_checked; i < policy->n_rules; i++) {
 		const struct emb_rule *r = &policy->rules[i], *e = earlier[i];
 		char where[PATH_MAX + 32];
 
@@ -858,7 +1002,7 @@ int emb_policy_check(struct emb_policy *policy, struct emb_diags *diags)
 			goto out;
 	}
 	err = 0;
-	policy->n_checked = n;
+	policy->n_checked = policy->n_rules;
 out:
 	free(sorted);
 	free(earlier);

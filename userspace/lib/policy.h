@@ -7,6 +7,7 @@
 #ifndef EMB_POLICY_H
 #define EMB_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Limits on what a policy may hold; a policy over them is rejected, not cut. */
@@ -23,12 +24,15 @@ enum emb_rule_verdict {
 };
 
 enum emb_rule_op {
-	EMB_OP_EXEC = 1,
+	EMB_OP_EXEC = 1, /* executing the file, or mapping it executable */
+	EMB_OP_OPEN = 2, /* opening the file at all (reading, copying, interpreting) */
 };
 
 enum emb_rule_matcher {
-	EMB_MATCH_PATH = 1, /* one file, by inode */
-	EMB_MATCH_DIR = 2,  /* every file below a directory, at any depth */
+	EMB_MATCH_PATH = 1,    /* one file, by inode */
+	EMB_MATCH_DIR = 2,     /* every file below a directory, at any depth */
+	EMB_MATCH_SHA256 = 3,  /* every file with this content */
+	EMB_MATCH_PACKAGE = 4, /* every file of an installed package (path and content) */
 };
 
 enum emb_mode {
@@ -41,12 +45,22 @@ struct emb_rule {
 	enum emb_rule_verdict verdict;
 	enum emb_rule_op op;
 	enum emb_rule_matcher matcher;
-	char *value; /* unescaped absolute path, no "." or ".." components, no "//", no trailing '/' (except "/") */
+	/*
+	 * path=, dir=: unescaped absolute path, no "." or ".." components, no "//", no trailing
+	 * '/' (except "/"); sha256=: 64 lowercase hex digits; package=: NAME or NAME:ARCH.
+	 */
+	char *value;
 	char *key;	    /* the key= word, or "FILE:LINE" when none was given */
 	const char *file;   /* owned by the policy's file list */
 	unsigned line;	    /* 1-based */
 	unsigned col;	    /* 1-based column of the rule's first character */
 	unsigned value_col; /* column where the matcher's value starts (for later diagnostics) */
+	/*
+	 * 0 for a rule written in a policy file. A rule derived from a package= rule (see
+	 * package.h) has the package rule's index + 1 here, and that rule's verdict, operation,
+	 * key, file and line; derived rules are never reported as duplicates or contradictions.
+	 */
+	size_t origin;
 };
 
 struct emb_policy {
@@ -76,8 +90,12 @@ struct emb_diags {
 };
 
 const char *emb_verdict_name(enum emb_rule_verdict v); /* "allow", "audit", "deny" */
-const char *emb_matcher_name(enum emb_rule_matcher m); /* "path", "dir" */
-const char *emb_mode_name(enum emb_mode m);	       /* "enforce", "audit", "unset" */
+const char *emb_matcher_name(enum emb_rule_matcher m); /* "path", "dir", "sha256", "package" */
+const char *emb_op_name(enum emb_rule_op op);	       /* "exec", "open" */
+
+/* Parses 64 hex digits (either case) into 32 bytes; returns false on anything else. */
+bool emb_sha256_parse(const char *hex, unsigned char out[32]);
+const char *emb_mode_name(enum emb_mode m); /* "enforce", "audit", "unset" */
 
 /*
  * Parse one policy text named NAME (used in diagnostics and default keys) and append its rules

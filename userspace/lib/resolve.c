@@ -52,15 +52,28 @@ static int candidates_push(struct candidates *c, const struct candidate *x)
 	return 0;
 }
 
+/* Orders keys: kind, operation, then the inode or the hash. */
+static int key_cmp(const struct emb_rule_key *x, const struct emb_rule_key *y)
+{
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return memcmp(x->sha256, y->sha256, sizeof(x->sha256));
+}
+
 static int candidate_cmp(const void *a, const void *b)
 {
 	const struct candidate *cx = a, *cy = b;
 	const struct emb_entry *x = &cx->e, *y = &cy->e;
+	int k = key_cmp(&x->key, &y->key);
 
-	if (x->key.dev != y->key.dev)
-		return x->key.dev < y->key.dev ? -1 : 1;
-	if (x->key.ino != y->key.ino)
-		return x->key.ino < y->key.ino ? -1 : 1;
+	if (k)
+		return k;
 	/* Equal inodes: the most specific rule first, then the strongest verdict, then the first. */
 	if (cx->specificity != cy->specificity)
 		return cx->specificity > cy->specificity ? -1 : 1;
@@ -163,6 +176,8 @@ static int scan_hardlinks(const struct emb_policy *policy, size_t rule_id, struc
 				close(x.pin);
 			continue;
 		}
+		x.e.key.kind = EMB_KEY_INODE;
+		x.e.key.op = (uint8_t)rule->op;
 		x.e.key.dev = emb_kernel_dev(st.st_dev);
 		x.e.key.ino = st.st_ino;
 		x.e.value.rule_id = (uint32_t)rule_id;
@@ -204,6 +219,28 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 		struct stat st;
 		int rc;
 
+		/* A package= rule acts through the rules derived from it (package.h). */
+		if (rule->matcher == EMB_MATCH_PACKAGE)
+			continue;
+		/* Content is checked on exec only: a package's open rules act by path. */
+		if (rule->matcher == EMB_MATCH_SHA256 && rule->op == EMB_OP_OPEN)
+			continue;
+		if (rule->matcher == EMB_MATCH_SHA256) {
+			x.e.key.kind = EMB_KEY_SHA256;
+			x.e.key.op = (uint8_t)rule->op;
+			if (!emb_sha256_parse(rule->value, x.e.key.sha256)) {
+				emb_diags_add(diags, rule->file, rule->line, rule->value_col,
+					      "bad sha256 '%s'", rule->value);
+				continue;
+			}
+			x.e.value.rule_id = (uint32_t)i;
+			x.e.value.verdict = (uint8_t)rule->verdict;
+			r.meta_flags |= EMB_META_SHA256_EXEC;
+			err = candidates_push(&c, &x);
+			if (err)
+				goto fail;
+			continue;
+		}
 		rc = resolve_rule(rule, &st, &x.pin, diags);
 		if (rc < 0 && rc != -EINVAL) {
 			err = rc;
@@ -213,12 +250,18 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 			r.pending[r.n_pending++] = i;
 		if (rc)
 			continue;
+		x.e.key.kind = EMB_KEY_INODE;
+		x.e.key.op = (uint8_t)rule->op;
 		x.e.key.dev = emb_kernel_dev(st.st_dev);
 		x.e.key.ino = st.st_ino;
 		x.e.value.rule_id = (uint32_t)i;
 		x.e.value.verdict = (uint8_t)rule->verdict;
 		x.e.value.is_dir = rule->matcher == EMB_MATCH_DIR;
-		r.has_dirs |= x.e.value.is_dir;
+		if (rule->op == EMB_OP_OPEN)
+			r.meta_flags |= EMB_META_OPEN | (x.e.value.is_dir ? EMB_META_DIRS_OPEN : 0);
+		else if (x.e.value.is_dir)
+			r.meta_flags |= EMB_META_DIRS_EXEC;
+		r.has_dirs = (r.meta_flags & EMB_META_DIRS_EXEC) != 0;
 		err = candidates_push(&c, &x);
 		if (err)
 			close(x.pin);
@@ -246,8 +289,7 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 	for (i = 0; i < c.n; i++) {
 		struct emb_entry *e = &c.v[i].e;
 
-		if (r.n_entries && r.entries[r.n_entries - 1].key.dev == e->key.dev &&
-		    r.entries[r.n_entries - 1].key.ino == e->key.ino) {
+		if (r.n_entries && !key_cmp(&r.entries[r.n_entries - 1].key, &e->key)) {
 			close(c.v[i].pin);
 			continue;
 		}
@@ -255,7 +297,7 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
 			e->value.verdict = EMB_VERDICT_AUDIT;
 		r.pins[r.n_entries] = c.v[i].pin;
-		r.n_unpinned += c.v[i].pin < 0;
+		r.n_unpinned += c.v[i].pin < 0 && e->key.kind == EMB_KEY_INODE;
 		r.entries[r.n_entries++] = *e;
 	}
 	free(c.v);
@@ -288,21 +330,26 @@ static int rule_ref_cmp(const void *a, const void *b)
 
 static int entry_key_cmp(const void *a, const void *b)
 {
-	const struct emb_inode_key *x = &((const struct emb_entry *)a)->key;
-	const struct emb_inode_key *y = &((const struct emb_entry *)b)->key;
+	return key_cmp(&((const struct emb_entry *)a)->key, &((const struct emb_entry *)b)->key);
+}
 
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : (x->ino > y->ino);
+const struct emb_entry *emb_resolved_find_key(const struct emb_resolved *r,
+					      const struct emb_rule_key *key)
+{
+	struct emb_entry x = { .key = *key };
+
+	if (!r->n_entries)
+		return NULL;
+	return bsearch(&x, r->entries, r->n_entries, sizeof(x), entry_key_cmp);
 }
 
 const struct emb_entry *emb_resolved_find(const struct emb_resolved *r, uint32_t dev, uint64_t ino)
 {
-	struct emb_entry key = { .key = { .ino = ino, .dev = dev } };
+	struct emb_rule_key key = {
+		.ino = ino, .dev = dev, .kind = EMB_KEY_INODE, .op = EMB_OP_EXEC
+	};
 
-	if (!r->n_entries)
-		return NULL;
-	return bsearch(&key, r->entries, r->n_entries, sizeof(key), entry_key_cmp);
+	return emb_resolved_find_key(r, &key);
 }
 
 int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *policy,
@@ -333,9 +380,10 @@ int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *pol
 		struct stat st;
 
 		old->entries[i].value.pad[0] = 0;
-		if (e->value.rule_id >= old_policy->n_rules || old->pins[i] < 0)
+		if (e->value.rule_id >= old_policy->n_rules || old->pins[i] < 0 ||
+		    e->key.kind != EMB_KEY_INODE)
 			continue;
-		if (emb_resolved_find(fresh, e->key.dev, e->key.ino))
+		if (emb_resolved_find_key(fresh, &e->key))
 			continue;
 		if (fstat(old->pins[i], &st) < 0 || st.st_nlink == 0)
 			continue;

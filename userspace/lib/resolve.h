@@ -17,7 +17,7 @@
 #include "policy.h"
 
 struct emb_entry {
-	struct emb_inode_key key;
+	struct emb_rule_key key;
 	struct emb_rule_value value;
 };
 
@@ -34,7 +34,8 @@ struct emb_resolved {
 	size_t n_unpinned;
 	size_t *pending; /* indices of rules whose target does not exist (yet) */
 	size_t n_pending;
-	bool has_dirs;
+	bool has_dirs;	     /* dir= exec rules (EMB_META_DIRS_EXEC) */
+	unsigned meta_flags; /* EMB_META_* for the meta entry */
 	bool scan_truncated; /* more hardlinked files below dir= rules than EMB_RESOLVE_MAX_SCANNED */
 };
 
@@ -62,8 +63,11 @@ void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
  */
 int emb_policy_resolve(const struct emb_policy *policy, enum emb_mode mode, uint32_t generation,
 		       struct emb_resolved *out, struct emb_diags *diags);
-/* The entry for inode (DEV in the kernel's encoding, INO), or NULL. */
+/* The exec entry for inode (DEV in the kernel's encoding, INO), or NULL. */
 const struct emb_entry *emb_resolved_find(const struct emb_resolved *r, uint32_t dev, uint64_t ino);
+/* The entry with KEY, or NULL. */
+const struct emb_entry *emb_resolved_find_key(const struct emb_resolved *r,
+					      const struct emb_rule_key *key);
 
 /* Flags of emb_policy_resolve_flags(). */
 #define EMB_RESOLVE_SCAN_HARDLINKS 1u /* walk dir= trees for files with other names */
