@@ -79,12 +79,25 @@ run_config() {
 		echo "bench: exec_loop failed" >&2
 		exit 1
 	fi
+	hashes="-"
 	if [ -n "$pid" ]; then
+		# How the no-op's hash was had: computed, or taken from a cache (sha256= rows).
+		st=$(embargo --control "$T/ctl.sock" status --json)
+		if [ "$tier" = lsm ]; then
+			obj=$(echo "$st" | sed -n 's/.*"counters":{\([^}]*\)}.*/\1/p')
+			h=$(echo "$obj" | sed -n 's/.*"hashed":\([0-9]*\).*/\1/p')
+			c=$(echo "$obj" | sed -n 's/.*"hash_cached":\([0-9]*\).*/\1/p')
+		else
+			obj=$(echo "$st" | sed -n 's/.*"fanotify":{\([^}]*\)}.*/\1/p')
+			h=$(echo "$obj" | sed -n 's/.*"hashed":\([0-9]*\).*/\1/p')
+			c=$(echo "$obj" | sed -n 's/.*"cache_hits":\([0-9]*\).*/\1/p')
+		fi
+		hashes="${h:-0}/${c:-0}"
 		kill "$pid"
 		wait "$pid"
 		pid=""
 	fi
-	echo "bench: tier=$tier rules=$1 round=$2 $result load_ms=${load:-0}" >> "$T/results"
+	echo "bench: tier=$tier rules=$1 round=$2 $result load_ms=${load:-0} hashes=$hashes" >> "$T/results"
 	tail -n 1 "$T/results"
 }
 
@@ -106,7 +119,7 @@ echo "exec overhead, $tier tier: fork+exec+wait of a static no-op, $n per run, m
 awk '
 /^bench:/ {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	k = f["rules"]; c[k]++; m[k, c[k]] = f["median_ns"]; l[k] = f["load_ms"]
+	k = f["rules"]; c[k]++; m[k, c[k]] = f["median_ns"]; l[k] = f["load_ms"]; hs[k] = f["hashes"]
 	if (!(k in seen)) { seen[k] = 1; order[++no] = k }
 }
 function median(k,    i, j, t, v) {
@@ -116,11 +129,11 @@ function median(k,    i, j, t, v) {
 }
 END {
 	base = median("0")
-	printf "| rules loaded | median exec (us) | ratio to no embargod | policy load (ms) |\n"
-	printf "|---:|---:|---:|---:|\n"
+	printf "| rules loaded | median exec (us) | ratio to no embargod | policy load (ms) | hashed / from cache |\n"
+	printf "|---:|---:|---:|---:|---:|\n"
 	for (o = 1; o <= no; o++) {
 		k = order[o]; v = median(k)
 		name = k == "0" ? "no embargod" : k ~ /^sha/ ? substr(k, 4) " sha256=" : k " path=/dir="
-		printf "| %s | %.1f | %.3f | %s |\n", name, v / 1000, v / base, (k == "0" ? "-" : l[k])
+		printf "| %s | %.1f | %.3f | %s | %s |\n", name, v / 1000, v / base, (k == "0" ? "-" : l[k]), (k ~ /^sha/ ? hs[k] : "-")
 	}
 }' "$T/results"
