@@ -39,6 +39,8 @@ enum emb_event_type {
 	 * embargod to hash it and then kill or continue it. Not logged as such.
 	 */
 	EMB_EVENT_HOLD = 4,
+	/* A running process killed because the policy installed denies its program. */
+	EMB_EVENT_KILL = 5,
 };
 
 /* What a rule is about; same values as enum emb_rule_op in userspace/lib/policy.h. */
@@ -150,6 +152,21 @@ struct emb_digest_cache {
 	} cached[2]; /* [op - 1] */
 };
 
+/*
+ * What the task iterator (iter/task) writes for each process: its program's inode and the
+ * exec decision the rule map gives it (path= and dir= rules; content is checked by embargod).
+ */
+struct emb_running_rec {
+	__u32 pid; /* the process (thread group) id */
+	__u32 dev;
+	__u64 ino;
+	__u32 rule_id;
+	__u32 generation;
+	__u8 matched;
+	__u8 verdict;
+	__u8 pad[6];
+};
+
 #define EMB_DIGEST_NONE	  0
 #define EMB_DIGEST_VALID  1
 #define EMB_DIGEST_FAILED 2
@@ -188,6 +205,7 @@ struct emb_event {
 _Static_assert(sizeof(struct emb_rule_key) == 48, "emb_rule_key layout");
 _Static_assert(sizeof(struct emb_rule_value) == 16, "emb_rule_value layout");
 _Static_assert(sizeof(struct emb_digest_cache) == 68, "emb_digest_cache layout");
+_Static_assert(sizeof(struct emb_running_rec) == 32, "emb_running_rec layout");
 _Static_assert(sizeof(struct emb_event) == 88 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
 	       "emb_event layout");
 _Static_assert(__builtin_offsetof(struct emb_event, path) == 104 + EMB_FILENAME_MAX,

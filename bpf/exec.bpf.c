@@ -645,3 +645,39 @@ int BPF_PROG(emb_tp_sched_exec, struct task_struct *p, pid_t old_pid, struct lin
 	emb_exec_verdict(bprm, EMB_TIER_TRACEPOINT);
 	return 0;
 }
+
+/*
+ * Every process and the verdict its program gets from the rules in force: how embargod finds
+ * the processes already running a program a new policy denies (kill-running).
+ */
+SEC("iter/task")
+int emb_iter_running(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct emb_running_rec rec = {};
+	struct emb_decision d = {};
+	struct file *exe;
+	__u32 zero = 0;
+	void *rules;
+
+	if (!task || task->pid != task->tgid || !task->mm)
+		return 0;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return 0;
+	rules = bpf_map_lookup_elem(&policy, &zero);
+	if (rules)
+		emb_decide(exe, rules, &d, EMB_OP_KEY_EXEC, 0);
+	else
+		emb_dentry_key(BPF_CORE_READ(exe, f_path.dentry), &d.ino, &d.dev);
+	rec.pid = task->tgid;
+	rec.dev = d.dev;
+	rec.ino = d.ino;
+	rec.matched = d.matched;
+	rec.verdict = d.rule.verdict;
+	rec.rule_id = d.rule.rule_id;
+	rec.generation = d.rule.generation;
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}

@@ -80,8 +80,8 @@ static void make_db(void)
 	tree_path("pkg/bin/script", target, sizeof(target));
 	if (symlink(target, path) < 0)
 		diag("cannot make the link");
-	write_file("shared/lib.so", SHARED_TEXT, 0644);
-	write_file("shared/copy", SHARED_TEXT, 0644);
+	write_file("shared/lib.so", SHARED_TEXT, 0755);
+	write_file("shared/copy", SHARED_TEXT, 0755);
 
 	write_file("dpkg/info/embargo-fake.list",
 		   "/.\n@/pkg\n@/pkg/bin\n@/pkg/bin/elf\n@/pkg/bin/script\n@/pkg/bin/tool\n"
@@ -171,9 +171,10 @@ static void test_exec_and_open(void)
 	is_int(count_derived(&p, 2, EMB_MATCH_PATH), 5, "open: 5 path= rules");
 	ok(find_derived(&p, 2, EMB_MATCH_PATH, at("pkg/share/data")),
 	   "open: the data file is taken");
-	is_int(count_derived(&p, 2, EMB_MATCH_SHA256), 4, "open: 4 sha256= rules");
-	ok(find_derived(&p, 2, EMB_MATCH_SHA256, DATA_SHA), "open: the data file's sha256");
-	is_int(p.n_rules, 2 + 7 + 9, "nothing else is derived");
+	/* Content is checked on exec only: an open rule acts by the file. */
+	is_int(count_derived(&p, 2, EMB_MATCH_SHA256), 0, "open: no sha256= rules");
+	ok(!find_derived(&p, 2, EMB_MATCH_SHA256, DATA_SHA), "open: not even the data file's");
+	is_int(p.n_rules, 2 + 7 + 5, "nothing else is derived");
 
 	for (size_t i = 2; i < p.n_rules; i++) {
 		const struct emb_rule *d0 = &p.rules[i], *pkg = &p.rules[d0->origin - 1];
@@ -245,7 +246,9 @@ static void test_multiarch(void)
 {
 	static const char text[] = "deny open package=embargo-multi\n"
 				   "deny open package=embargo-multi:i386\n"
-				   "deny open package=embargo-fakeish\n";
+				   "deny open package=embargo-fakeish\n"
+				   "deny exec package=embargo-multi\n"
+				   "deny exec package=embargo-fakeish\n";
 	struct emb_package_report rep = { 0 };
 	struct emb_policy p = { 0 };
 	struct emb_diags d = { 0 };
@@ -253,18 +256,19 @@ static void test_multiarch(void)
 	is_int(expand(text, NULL, &p, &rep, &d), 0, "multiarch packages expand");
 	is_int(count_derived(&p, 1, EMB_MATCH_PATH), 2,
 	       "NAME reads every arch's list; a file in two lists is derived once");
-	is_int(count_derived(&p, 1, EMB_MATCH_SHA256), 1,
+	is_int(count_derived(&p, 1, EMB_MATCH_SHA256), 0, "an open rule derives no sha256= rule");
+	is_int(count_derived(&p, 4, EMB_MATCH_SHA256), 1,
 	       "two files of the same content: one sha256= rule");
-	ok(find_derived(&p, 1, EMB_MATCH_SHA256, SHARED_SHA), "with that content's sha256");
-	ok(rep.n == 3 && rep.v[0].n_lists == 2 &&
+	ok(find_derived(&p, 4, EMB_MATCH_SHA256, SHARED_SHA), "with that content's sha256");
+	ok(rep.n == 5 && rep.v[0].n_lists == 2 &&
 		   !strcmp(rep.v[0].lists[0], "embargo-multi:amd64") &&
 		   !strcmp(rep.v[0].lists[1], "embargo-multi:i386"),
 	   "the report names both lists");
 	is_int(count_derived(&p, 2, EMB_MATCH_PATH), 1, "NAME:ARCH reads that arch's list only");
 	ok(find_derived(&p, 2, EMB_MATCH_PATH, at("shared/lib.so")), "the file of its list");
-	ok(rep.n == 3 && rep.v[1].n_lists == 1 && !strcmp(rep.v[1].lists[0], "embargo-multi:i386"),
+	ok(rep.n == 5 && rep.v[1].n_lists == 1 && !strcmp(rep.v[1].lists[0], "embargo-multi:i386"),
 	   "the report names that list");
-	is_int(count_derived(&p, 3, EMB_MATCH_SHA256), 1,
+	is_int(count_derived(&p, 5, EMB_MATCH_SHA256), 1,
 	       "the same content in another package rule is derived again");
 	emb_package_report_free(&rep);
 	emb_policy_free(&p);

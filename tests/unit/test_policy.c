@@ -147,6 +147,9 @@ static void test_names(void)
 	is_str(emb_matcher_name(EMB_MATCH_DIR), "dir", "matcher name dir");
 	is_str(emb_mode_name(EMB_MODE_UNSET), "unset", "mode name unset");
 	is_str(emb_mode_name(EMB_MODE_AUDIT), "audit", "mode name audit");
+	is_str(emb_running_name(EMB_RUNNING_UNSET), "unset", "running name unset");
+	is_str(emb_running_name(EMB_RUNNING_KEEP), "keep", "running name keep");
+	is_str(emb_running_name(EMB_RUNNING_KILL), "kill", "running name kill");
 }
 
 static void test_quoting(void)
@@ -196,6 +199,10 @@ static void test_layout(void)
 		is_str(r->key, NAME ":4", "rule without key gets FILE:LINE");
 		is_str(pol.rules[1].key, "k:1@a/b.c_d-e", "key with every allowed punctuation");
 		ok(pol.mode == EMB_MODE_UNSET, "no mode line: mode unset");
+		ok(pol.version == 0 && !pol.version_file && pol.version_line == 0,
+		   "no version line: version 0");
+		ok(pol.running == EMB_RUNNING_UNSET && !pol.running_file && pol.running_line == 0,
+		   "no running line: running unset");
 	}
 	emb_policy_free(&pol);
 
@@ -215,6 +222,52 @@ static void test_layout(void)
 		ok(pol.mode == EMB_MODE_AUDIT && strcmp(pol.rules[1].value, "/bad\xff\xfe") == 0,
 		   "mode audit; bytes that are not UTF-8 are kept as they are");
 	emb_policy_free(&pol);
+}
+
+static void test_settings(void)
+{
+	struct emb_policy pol = { 0 };
+	struct emb_diags diags = { 0 };
+	int r;
+
+	if (parse_ok(&pol,
+		     "# settings may come anywhere, with blanks and comments around them\n"
+		     "deny exec path=/x\n"
+		     "\tversion   42   # revision\n"
+		     "running kill#no blank before the comment\n",
+		     "version and running lines")) {
+		ok(pol.version == 42 && pol.version_line == 3 && pol.version_file &&
+			   strcmp(pol.version_file, NAME) == 0,
+		   "version 42 from line 3 (got %llu from line %u)",
+		   (unsigned long long)pol.version, pol.version_line);
+		ok(pol.running == EMB_RUNNING_KILL && pol.running_line == 4 && pol.running_file &&
+			   strcmp(pol.running_file, NAME) == 0,
+		   "running kill from line 4 (got %s from line %u)", emb_running_name(pol.running),
+		   pol.running_line);
+		is_int(pol.n_rules, 1, "settings are not rules");
+	}
+	emb_policy_free(&pol);
+
+	if (parse_ok(&pol, "version 9223372036854775807\nrunning keep\n", "largest version"))
+		ok(pol.version == 9223372036854775807ull && pol.running == EMB_RUNNING_KEEP,
+		   "version 2^63-1, running keep");
+	emb_policy_free(&pol);
+
+	if (parse_ok(&pol, "version 1\n", "smallest version"))
+		ok(pol.version == 1 && pol.running == EMB_RUNNING_UNSET,
+		   "version 1, running unset");
+	emb_policy_free(&pol);
+
+	/* A bad setting line sets nothing: the next good one is the first. */
+	r = parse(&pol, &diags, NAME, "version x\nversion 5\nrunning stop\nrunning keep\n");
+	ok(r == -EINVAL && diags.n == 2 && diags.v[0].line == 1 && diags.v[1].line == 3,
+	   "bad version and running lines: one diagnostic each (returned %d, %zu diagnostics)", r,
+	   diags.n);
+	ok(pol.version == 5 && pol.version_line == 2 && pol.running == EMB_RUNNING_KEEP &&
+		   pol.running_line == 4,
+	   "a bad line does not count as the first setting");
+	emb_policy_free(&pol);
+	emb_diags_free(&diags);
 }
 
 static void test_errors(void)
@@ -370,6 +423,66 @@ static void test_errors(void)
 	expect_diag("mode enforce\n\nmode audit\n",
 		    "3:6: mode 'audit' conflicts with 'enforce' at line 1", "two different modes");
 
+	/* Version */
+	expect_diag("version\n", "1:8: missing version number after 'version'",
+		    "version without number");
+	expect_diag("version   # none\n", "1:8: missing version number after 'version'",
+		    "version followed by a comment");
+	expect_diag("version x\n", "1:9: bad version 'x' (expected a whole number from 1)",
+		    "version not a number");
+	expect_diag("version -1\n", "1:9: bad version '-1' (expected a whole number from 1)",
+		    "negative version");
+	expect_diag("version +3\n", "1:9: bad version '+3' (expected a whole number from 1)",
+		    "version with a sign");
+	expect_diag("version 1.2\n", "1:9: bad version '1.2' (expected a whole number from 1)",
+		    "dotted version");
+	expect_diag("version 0x10\n", "1:9: bad version '0x10' (expected a whole number from 1)",
+		    "hex version");
+	expect_diag("version \"3\"\n", "1:9: bad version '\"3\"' (expected a whole number from 1)",
+		    "quoted version");
+	expect_diag("version 0\n", "1:9: version 0 is not allowed (versions start at 1)",
+		    "version 0");
+	expect_diag("version 007\n", "1:9: bad version '007' (no leading zeros)",
+		    "version with leading zeros");
+	expect_diag("version 00\n", "1:9: bad version '00' (no leading zeros)", "version 00");
+	expect_diag("version 9223372036854775808\n",
+		    "1:9: version too large (limit 9223372036854775807)", "version 2^63");
+	expect_diag("version 18446744073709551616\n",
+		    "1:9: version too large (limit 9223372036854775807)",
+		    "version 2^64 (20 digits)");
+	expect_diag("version 99999999999999999999999999999999\n",
+		    "1:9: version too large (limit 9223372036854775807)", "version of 32 digits");
+	expect_diag("version 5 foo\n", "1:11: unexpected 'foo' after the version",
+		    "extra token after version");
+	expect_diag("version 5\nversion 5\n", "2:1: version given twice, first at line 1",
+		    "version twice");
+	expect_diag("version 5\n\n  version 7\n", "3:11: version 7 conflicts with 5 at line 1",
+		    "two different versions in one file");
+	expect_diag("Version 5\n",
+		    "1:1: unknown verdict 'Version' (keywords are lowercase: "
+		    "'version')",
+		    "uppercase version keyword");
+
+	/* Running */
+	expect_diag("running\n", "1:8: missing action after 'running' (expected kill or keep)",
+		    "running without action");
+	expect_diag("running stop\n", "1:9: unknown running action 'stop' (expected kill or keep)",
+		    "bad running action");
+	expect_diag("running KILL\n", "1:9: unknown running action 'KILL' (expected kill or keep)",
+		    "uppercase running action");
+	expect_diag("running kill now\n", "1:14: unexpected 'now' after the running action",
+		    "extra token after running");
+	expect_diag("running kill\nrunning kill\n", "2:1: running given twice, first at line 1",
+		    "running twice");
+	expect_diag("running kill\nrunning keep\n",
+		    "2:9: running 'keep' conflicts with 'kill' at line 1",
+		    "two different running actions in one file");
+	expect_diag("RUNNING kill\n",
+		    "1:1: unknown verdict 'RUNNING' (keywords are lowercase: 'running')",
+		    "uppercase running keyword");
+	expect_diag("Mode audit\n", "1:1: unknown verdict 'Mode' (keywords are lowercase: 'mode')",
+		    "uppercase mode keyword");
+
 	/* Characters and lines */
 	expect_diag_len("deny exec path=/a\0b\n", 20, "1:18: NUL byte", "NUL byte");
 	expect_diag("# fine\ndeny exec path=/a\x01\n", "2:18: control character 0x01",
@@ -510,6 +623,51 @@ static void test_duplicates(void)
 	emb_diags_free(&diags);
 }
 
+static void test_settings_across_buffers(void)
+{
+	struct emb_policy pol = { 0 };
+	struct emb_diags diags = { 0 };
+	int r;
+
+	r = parse(&pol, &diags, "a.policy", "deny exec path=/a\n");
+	if (r == 0)
+		r = parse(&pol, &diags, "b.policy", "version 5\nrunning kill\n");
+	if (r == 0)
+		r = parse(&pol, &diags, "c.policy", "running kill\n# c\nversion 5\n");
+	if (r == 0)
+		r = emb_policy_check(&pol, &diags);
+	is_int(r, 0, "the same version and running action in two files is fine");
+	ok(pol.version == 5 && strcmp(pol.version_file, "b.policy") == 0 && pol.version_line == 1,
+	   "the version is taken from the first file that sets it");
+	ok(pol.running == EMB_RUNNING_KILL && strcmp(pol.running_file, "b.policy") == 0 &&
+		   pol.running_line == 2,
+	   "the running action is taken from the first file that sets it");
+
+	r = parse(&pol, &diags, "d.policy", "version 7\nrunning keep\ndeny exec path=/a\n");
+	is_int(r, -EINVAL, "a different version and running action in a fourth file are not");
+	if (r == -EINVAL)
+		r = emb_policy_check(&pol, &diags);
+	is_int(r, -EINVAL, "check: the duplicate rule too");
+	if (is_int(diags.n, 3, "three diagnostics")) {
+		char buf[256];
+
+		emb_diag_format(&diags.v[0], buf, sizeof(buf));
+		is_str(buf, "d.policy:1:9: version 7 conflicts with 5 at b.policy:1",
+		       "version conflict names the first file");
+		emb_diag_format(&diags.v[1], buf, sizeof(buf));
+		is_str(buf, "d.policy:2:9: running 'keep' conflicts with 'kill' at b.policy:2",
+		       "running conflict names the first file");
+		emb_diag_format(&diags.v[2], buf, sizeof(buf));
+		is_str(buf, "d.policy:3:1: duplicate rule, first at a.policy:1",
+		       "the check after them still runs");
+	}
+	ok(pol.version == 5 && pol.running == EMB_RUNNING_KILL &&
+		   strcmp(pol.version_file, "b.policy") == 0,
+	   "the first version and running action stay");
+	emb_policy_free(&pol);
+	emb_diags_free(&diags);
+}
+
 static void test_modes_across_buffers(void)
 {
 	struct emb_policy pol = { 0 };
@@ -580,7 +738,8 @@ static bool make_tree(void)
 	if (!mkdtemp(tmp))
 		return false;
 	if (mkdir(in("d"), 0700) || mkdir(in("d/sub.policy"), 0700) || mkdir(in("x"), 0700) ||
-	    mkdir(in("f"), 0700) || mkdir(in("big"), 0700) || mkdir(in("empty"), 0700))
+	    mkdir(in("f"), 0700) || mkdir(in("big"), 0700) || mkdir(in("empty"), 0700) ||
+	    mkdir(in("v"), 0700))
 		return false;
 	if (!write_file("d/b.policy", "deny exec path=/b\n") ||
 	    !write_file("d/a.policy", "deny exec path=/a\n") ||
@@ -594,6 +753,10 @@ static bool make_tree(void)
 	if (!write_file("x/1.policy", "mode enforce\n") ||
 	    !write_file("x/2.policy", "deny exec path=/x\n") ||
 	    !write_file("x/3.policy", "mode audit\nallow exec path=/x key=k\n"))
+		return false;
+	if (!write_file("v/1.policy", "version 3\nrunning keep\ndeny exec path=/v\n") ||
+	    !write_file("v/2.policy", "deny exec path=/w\nversion 3\n") ||
+	    !write_file("v/3.policy", "running kill\nversion 4\n"))
 		return false;
 	if (mkfifo(in("f/p.policy"), 0600))
 		return false;
@@ -686,6 +849,34 @@ static void test_load(void)
 	emb_policy_free(&pol);
 	emb_diags_free(&diags);
 
+	paths[0] = in("v/1.policy");
+	paths[1] = in("v/2.policy");
+	r = load(&pol, &diags, paths, 2);
+	ok(r == 0 && diags.n == 0 && pol.version == 3 && pol.running == EMB_RUNNING_KEEP &&
+		   strcmp(pol.version_file, in("v/1.policy")) == 0 && pol.n_rules == 2,
+	   "two files agreeing on version 3: loads, version and running from the first");
+	emb_policy_free(&pol);
+	emb_diags_free(&diags);
+
+	paths[0] = in("v");
+	r = load(&pol, &diags, paths, 1);
+	is_int(r, -EINVAL, "version and running conflicts across files: -EINVAL");
+	if (is_int(diags.n, 2, "version and running conflicts across files: two diagnostics")) {
+		char got[PATH_MAX * 3];
+
+		snprintf(want, sizeof(want), "%s:1:9: running 'kill' conflicts with 'keep' at %s:2",
+			 in("v/3.policy"), in("v/1.policy"));
+		emb_diag_format(&diags.v[0], got, sizeof(got));
+		is_str(got, want, "running conflict across files names the first");
+		snprintf(want, sizeof(want), "%s:2:9: version 4 conflicts with 3 at %s:1",
+			 in("v/3.policy"), in("v/1.policy"));
+		emb_diag_format(&diags.v[1], got, sizeof(got));
+		is_str(got, want, "version conflict across files names the first");
+	}
+	ok(pol.version == 3 && pol.running == EMB_RUNNING_KEEP, "the first values stay");
+	emb_policy_free(&pol);
+	emb_diags_free(&diags);
+
 	paths[0] = in("f");
 	paths[1] = in("f/p.policy");
 	r = load(&pol, &diags, paths, 2);
@@ -714,10 +905,12 @@ int main(void)
 	test_example();
 	test_quoting();
 	test_layout();
+	test_settings();
 	test_errors();
 	test_many_errors();
 	test_duplicates();
 	test_modes_across_buffers();
+	test_settings_across_buffers();
 	test_load();
 	test_rule_limit();
 	return done_testing();

@@ -19,7 +19,7 @@ static const char log_usage[] =
 	"Lists the events of the audit log (default " EMB_LOG_DEFAULT ") that match every\n"
 	"filter given: --since/--until an RFC 3339 time (inclusive), --key exactly, --verdict\n"
 	"deny|audit|allow, --path a shell glob on the path ('*' matches '/' too), --uid, --event\n"
-	"exec|mmap|open. --summary counts them by verdict, by key and the top paths instead.\n"
+	"exec|mmap|open|kill. --summary counts them by verdict, by key and the top paths instead.\n"
 	"Exits 1 when the log cannot be read or has malformed lines (the good ones are listed).\n";
 
 struct log_query {
@@ -101,8 +101,9 @@ static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 		f->has_uid = true;
 		break;
 	case 'e':
-		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open")) {
-			cli_error(cli, "log: --event is exec, mmap or open, not '%s'", arg);
+		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open") &&
+		    strcmp(arg, "kill")) {
+			cli_error(cli, "log: --event is exec, mmap, open or kill, not '%s'", arg);
 			return -1;
 		}
 		f->event = arg;

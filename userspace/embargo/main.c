@@ -23,6 +23,11 @@ static const struct cmd commands[] = {
 	{ "fileinfo", cmd_fileinfo,
 	  "a file's inode, hashes, package, and the rule deciding its exec" },
 	{ "log", cmd_log, "list, filter and summarize the audit log" },
+	{ "push", cmd_push, "send a policy to embargod: checked whole, then in force in one step" },
+	{ "policy", cmd_policy, "policy show: the policy in force, its version and sha256" },
+	{ "keygen", cmd_keygen, "make an Ed25519 key pair for signing policies" },
+	{ "sign", cmd_sign, "sign files (policies): writes FILE.sig" },
+	{ "verify", cmd_verify, "check files against their FILE.sig with trusted public keys" },
 };
 
 static void usage(FILE *f)

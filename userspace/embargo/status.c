@@ -95,8 +95,19 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("tier:       %s%s%s%s\n", tier ? tier : "?",
 		       why ? " (lsm unavailable: " : "", why ? why : "", why ? ")" : "");
 		printf("mode:       %s\n", mode ? mode : "?");
-		printf("policy:     generation %llu, loaded %s\n",
-		       json_get_u64(reply, "generation"), loaded ? loaded : "?");
+		char *sha = json_get_string(reply, "policy_sha256");
+		char *source = json_get_string(reply, "policy_source");
+		char *signer = json_get_string(reply, "signed_by");
+
+		printf("policy:     generation %llu, version %llu, loaded %s from %s\n",
+		       json_get_u64(reply, "generation"), json_get_u64(reply, "policy_version"),
+		       loaded ? loaded : "?",
+		       source && !strcmp(source, "push") ? "a push" : "files");
+		printf("sha256:     %s%s%s\n", sha ? sha : "?", signer ? ", signed by " : "",
+		       signer ? signer : "");
+		free(sha);
+		free(source);
+		free(signer);
 		printf("rules:      %llu (%llu inodes in the kernel, %llu pending: target "
 		       "missing)\n",
 		       json_get_u64(reply, "rules"), json_get_u64(reply, "inodes"),

@@ -14,10 +14,13 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <bpf/libbpf.h>
+#include <openssl/evp.h>
 
 #include "control.h"
 #include "daemon.h"
 #include "package.h"
+#include "push.h"
+#include "hash.h"
 #include "event_log.h"
 
 static int64_t clock_ns(clockid_t clk)
@@ -80,35 +83,205 @@ static enum emb_mode effective_mode(const struct daemon *d, const struct emb_pol
 	return p->mode != EMB_MODE_UNSET ? p->mode : EMB_MODE_ENFORCE;
 }
 
+/* What every source of a policy goes through once parsed: packages, mode, resolving. */
+static int stage_finish(struct daemon *d, struct generation *g, struct emb_diags *diags)
+{
+	int r = emb_policy_expand_packages(&g->policy, d->dpkg_admin, NULL, diags);
+
+	if (!r) {
+		g->mode = effective_mode(d, &g->policy);
+		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
+				       diags);
+	}
+	return r;
+}
+
+/* Reads all of PATH (at most EMB_POLICY_MAX_FILE_SIZE bytes) into *BUF. 0 or -errno. */
+static int read_all(const char *path, char **buf, size_t *len)
+{
+	struct strbuf sb = { 0 };
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		sb_append(&sb, chunk, (size_t)n);
+		if (sb.len > EMB_POLICY_MAX_FILE_SIZE) {
+			r = -EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (!r && sb.oom)
+		r = -ENOMEM;
+	if (r) {
+		sb_free(&sb);
+		return r;
+	}
+	*len = sb.len;
+	*buf = sb.len ? sb_steal(&sb) : strdup("");
+	return *buf ? 0 : -ENOMEM;
+}
+
+int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
+			    const char *sig_text, char *signer, size_t signer_size, char *why,
+			    size_t why_size)
+{
+	int r;
+
+	if (!d->n_trusted)
+		return 0;
+	if (!sig_text) {
+		snprintf(why, why_size, "%s: not signed (trusted keys are configured)", what);
+		return -EPERM;
+	}
+	r = emb_trust_verify(&d->trust, buf, len, sig_text, signer, signer_size);
+	if (r == -EBADMSG)
+		snprintf(why, why_size, "%s: malformed signature", what);
+	else if (r)
+		snprintf(why, why_size, "%s: bad signature (no trusted key verifies it)", what);
+	return r ? -EPERM : 0;
+}
+
+/*
+ * The digest of the policy files as parsed (their bytes, in load order), and, with trusted
+ * keys, each file's signature (FILE.sig).
+ */
+static int files_digest_and_verify(struct daemon *d, struct generation *g)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	int r = 0;
+
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; !r && i < g->policy.n_files; i++) {
+		char *buf = NULL, *sig = NULL, sig_path[PATH_MAX], why[PATH_MAX + 128];
+		size_t len = 0, sig_len = 0;
+
+		r = read_all(g->policy.files[i], &buf, &len);
+		if (r) {
+			fprintf(stderr, "embargod: %s: %s\n", g->policy.files[i], strerror(-r));
+			break;
+		}
+		EVP_DigestUpdate(ctx, buf, len);
+		if (d->n_trusted) {
+			snprintf(sig_path, sizeof(sig_path), "%s.sig", g->policy.files[i]);
+			if (read_all(sig_path, &sig, &sig_len) < 0)
+				sig = NULL;
+			r = daemon_verify_signature(d, g->policy.files[i], buf, len, sig, g->signer,
+						    sizeof(g->signer), why, sizeof(why));
+			if (r)
+				fprintf(stderr, "embargod: %s\n", why);
+		}
+		free(sig);
+		free(buf);
+	}
+	if (!r && EVP_DigestFinal_ex(ctx, g->sha256, &n) != 1)
+		r = -EIO;
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
 int daemon_prepare_policy(struct daemon *d)
 {
 	struct generation *g = &d->staged;
 	struct emb_diags diags = { 0 };
+	struct strbuf why = { 0 };
 	int r;
 
 	generation_free(g);
-	r = emb_policy_load(&g->policy, d->policy_paths, d->n_policy_paths, &diags);
-	if (!r)
-		r = emb_policy_expand_packages(&g->policy, d->dpkg_admin, NULL, &diags);
-	if (!r) {
-		g->mode = effective_mode(d, &g->policy);
-		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
-				       &diags);
+	if (d->pushed) {
+		/* The policy in force came from a push: it is reloaded from the state directory. */
+		char *buf = NULL, *sig = NULL, path[PATH_MAX], msg[PATH_MAX + 128];
+		size_t len = 0, sig_len = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", d->state_dir, PUSH_POLICY_NAME);
+		r = read_all(path, &buf, &len);
+		if (!r) {
+			snprintf(msg, sizeof(msg), "%s.sig", path);
+			if (read_all(msg, &sig, &sig_len) < 0)
+				sig = NULL;
+			r = daemon_verify_signature(d, path, buf, len, sig, g->signer,
+						    sizeof(g->signer), msg, sizeof(msg));
+			if (r)
+				fprintf(stderr, "embargod: %s\n", msg);
+		} else {
+			fprintf(stderr, "embargod: %s: %s\n", path, strerror(-r));
+		}
+		if (!r)
+			r = daemon_stage_text(d, d->pushed_name, buf, len, &diags);
+		free(buf);
+		free(sig);
+	} else {
+		r = emb_policy_load(&g->policy, d->policy_paths, d->n_policy_paths, &diags);
+		if (!r)
+			r = files_digest_and_verify(d, g);
+		if (!r)
+			r = stage_finish(d, g, &diags);
+		snprintf(g->source, sizeof(g->source), "files");
 	}
 	print_diags(&diags);
-	if (r == -EINVAL)
+	if (!r) {
+		r = push_check_staged(d, d->force, true, false, &why, false);
+		if (r)
+			fprintf(stderr, "%s", why.buf ? why.buf : "");
+	}
+	if (r == -EINVAL || r == -EPERM)
 		fprintf(stderr,
 			"embargod: policy rejected (errors: %zu); nothing of it was applied\n",
-			diags.n + diags.dropped);
+			r == -EPERM ? (size_t)1 : diags.n + diags.dropped);
 	else if (r)
 		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));
 	emb_diags_free(&diags);
+	sb_free(&why);
 	if (r) {
 		generation_free(g);
 		return r;
 	}
 	g->id = d->next_generation;
 	return 0;
+}
+
+int daemon_stage_text(struct daemon *d, const char *name, const char *buf, size_t len,
+		      struct emb_diags *diags)
+{
+	struct generation *g = &d->staged;
+	char signer[sizeof(g->signer)];
+	int r;
+
+	/* The signature was checked by the caller, on these bytes. */
+	memcpy(signer, g->signer, sizeof(signer));
+	generation_free(g);
+	memcpy(g->signer, signer, sizeof(signer));
+	r = emb_policy_parse_buffer(&g->policy, name, buf, len, diags);
+	if (!r)
+		r = emb_policy_check(&g->policy, diags);
+	if (!r)
+		r = emb_sha256_buffer(buf, len, g->sha256);
+	if (!r)
+		r = stage_finish(d, g, diags);
+	snprintf(g->source, sizeof(g->source), "push");
+	if (r)
+		generation_free(g);
+	else
+		g->id = d->next_generation;
+	return r;
+}
+
+void daemon_unstage(struct daemon *d)
+{
+	generation_free(&d->staged);
 }
 
 /*
@@ -380,7 +553,7 @@ void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 {
 	struct emb_event_ctx ectx = { 0 };
 	struct generation *g;
-	char rule[PATH_MAX + 16];
+	char rule[PATH_MAX + 16], policy_hex[65];
 
 	if (emb_event_check(e, len)) {
 		d->events_malformed++;
@@ -397,6 +570,11 @@ void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 		ectx.rule = rule;
 	} else {
 		ectx.key = "embargo:unknown-generation";
+	}
+	if (g) {
+		emb_hex(g->sha256, sizeof(g->sha256), policy_hex);
+		ectx.policy_sha256 = policy_hex;
+		ectx.policy_version = g->policy.version;
 	}
 	ectx.realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	emb_event_format(&d->batch, e, &ectx);
@@ -511,7 +689,8 @@ int daemon_control_listen(struct daemon *d)
 	strcpy(addr.sun_path, d->control_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    chmod(d->control_path, 0600) < 0 || listen(fd, 16) < 0) {
+	    (d->have_admin_group && chown(d->control_path, 0, d->admin_gid) < 0) ||
+	    chmod(d->control_path, d->have_admin_group ? 0660 : 0600) < 0 || listen(fd, 16) < 0) {
 		r = -errno;
 		fprintf(stderr, "embargod: control socket %s: %s\n", d->control_path, strerror(-r));
 		if (fd >= 0)
@@ -546,7 +725,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
 	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 };
-	char started[48], loaded[48];
+	char started[48], loaded[48], policy_hex[65];
 	struct json j, jc;
 
 	enforcer_counters(&d->enf, counters);
@@ -589,6 +768,12 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_str(&j, "mode", emb_mode_name(g->mode));
 	json_u64(&j, "generation", g->id);
 	json_str(&j, "loaded", loaded);
+	emb_hex(g->sha256, sizeof(g->sha256), policy_hex);
+	json_u64(&j, "policy_version", g->policy.version);
+	json_str(&j, "policy_sha256", policy_hex);
+	json_str(&j, "policy_source", g->source);
+	if (g->signer[0])
+		json_str(&j, "signed_by", g->signer);
 	json_u64(&j, "rules", g->policy.n_rules);
 	json_u64(&j, "inodes", g->resolved.n_entries);
 	json_u64(&j, "pending", g->resolved.n_pending);
@@ -608,13 +793,34 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	sb_free(&pending);
 }
 
+/* Root, or a member of --admin-group (the peer's groups as of its connect()). */
+static bool peer_allowed(const struct daemon *d, int fd, const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cred->uid == 0)
+		return true;
+	if (!d->have_admin_group)
+		return false;
+	if (cred->gid == d->admin_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == d->admin_gid)
+			return true;
+	return false;
+}
+
 static void control_handle(struct daemon *d, int fd)
 {
 	char req[EMB_CONTROL_MAX_REQUEST];
 	struct strbuf reply = { 0 };
 	struct ucred cred;
 	socklen_t credlen = sizeof(cred);
-	size_t len = 0;
+	size_t len = 0, line_len;
+	char *nl = NULL;
 	struct json j;
 
 	/* A client gets a bounded time to send its line: the loop serves the ring buffer too. */
@@ -628,18 +834,32 @@ static void control_handle(struct daemon *d, int fd)
 		if (n <= 0)
 			return;
 		len += (size_t)n;
-		if (memchr(req, '\n', len))
+		nl = memchr(req, '\n', len);
+		if (nl)
 			break;
 	}
 	req[len] = 0;
-	req[strcspn(req, "\n")] = 0;
+	line_len = nl ? (size_t)(nl - req) : len;
+	req[line_len] = 0;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0 || cred.uid != 0) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0 ||
+	    !peer_allowed(d, fd, &cred)) {
 		json_begin(&j, &reply);
-		json_str(&j, "error", "permission denied: the control socket serves root only");
+		json_str(&j, "error",
+			 d->have_admin_group
+				 ? "permission denied: the control socket serves root "
+				   "and the admin group only"
+				 : "permission denied: the control socket serves root only");
 		json_end(&j);
+		fprintf(stderr, "embargod: control request from uid %u refused\n", cred.uid);
 	} else if (!strcmp(req, "status")) {
 		status_reply(d, &reply);
+	} else if (!strcmp(req, "policy")) {
+		push_policy_show(d, &reply);
+	} else if (!strncmp(req, "push ", 5)) {
+		/* The policy's bytes follow the line; some may have come with it. */
+		push_handle(d, fd, req + 5, nl ? nl + 1 : req + len, nl ? len - line_len - 1 : 0,
+			    &cred, &reply);
 	} else if (!strcmp(req, "ping")) {
 		json_begin(&j, &reply);
 		json_bool(&j, "ok", true);
@@ -651,7 +871,7 @@ static void control_handle(struct daemon *d, int fd)
 	}
 	sb_putc(&reply, '\n');
 	if (!reply.oom)
-		(void)!send(fd, reply.buf, reply.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)!send(fd, reply.buf, reply.len, MSG_NOSIGNAL);
 	sb_free(&reply);
 }
 

@@ -5,9 +5,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "enforcer.h"
 #include "fanguard.h"
+#include "sign.h"
 #include "policy.h"
 #include "resolve.h"
 #include "strbuf.h"
@@ -22,7 +24,11 @@ struct generation {
 	struct emb_policy policy;
 	enum emb_mode mode;
 	struct emb_resolved resolved;
-	int64_t loaded_ns; /* CLOCK_REALTIME */
+	int64_t loaded_ns;	  /* CLOCK_REALTIME */
+	unsigned char sha256[32]; /* of the policy's bytes (its files, in load order) */
+	char source[8];		  /* "files" or "push" */
+	char signer[128];	  /* the trusted key that verified it, or "" */
+	long long pushed_by;	  /* uid of the push, -1 otherwise */
 };
 
 struct daemon {
@@ -33,6 +39,15 @@ struct daemon {
 	const char *log_path;
 	const char *control_path;
 	const char *dpkg_admin; /* dpkg's admin directory for package= rules; NULL: the default */
+	const char *state_dir;	/* the pushed policy and the highest version accepted */
+	struct emb_trust trust; /* --trusted-key: policies must be signed by one of these */
+	size_t n_trusted;
+	bool have_admin_group; /* --admin-group: its members may use the control socket too */
+	gid_t admin_gid;
+	bool force;	       /* --force: guardrails do not refuse the policy at start */
+	bool pushed;	       /* the policy in force came from a push (state_dir/pushed.policy) */
+	char pushed_name[256]; /* the name it was pushed under, for diagnostics and keys */
+	unsigned long long version_floor; /* highest version accepted, from state_dir */
 
 	struct enforcer enf;
 	struct fanguard fanguard; /* tracepoint tier: sha256= exec and path= open rules */
@@ -64,6 +79,21 @@ struct generation *daemon_current(struct daemon *d);
 
 /* Parses and resolves the policy into d->staged; prints every diagnostic. 0 or -errno. */
 int daemon_prepare_policy(struct daemon *d);
+/*
+ * Parses BUF (LEN bytes, named NAME in diagnostics) as the whole policy into d->staged, and
+ * resolves it. Diagnostics go to DIAGS. 0, -EINVAL with diagnostics, or -errno.
+ */
+int daemon_stage_text(struct daemon *d, const char *name, const char *buf, size_t len,
+		      struct emb_diags *diags);
+void daemon_unstage(struct daemon *d);
+/*
+ * With trusted keys: 0 when SIG_TEXT (a .sig file's content; NULL when there is none) is a
+ * valid signature of BUF by one of them (its name into SIGNER), else -EPERM with WHY.
+ * Without trusted keys: 0.
+ */
+int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
+			    const char *sig_text, char *signer, size_t signer_size, char *why,
+			    size_t why_size);
 /* Puts d->staged in force. 0 or -errno (then the previous generation stays). */
 int daemon_commit_policy(struct daemon *d);
 /* prepare + commit, keeping the generation in force when anything is wrong. */

@@ -82,9 +82,12 @@ static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t
 	/* Each tier is the programs of its section kind. */
 	bpf_object__for_each_program(prog, skel->obj)
 	{
-		bool lsm = !strncmp(bpf_program__section_name(prog), "lsm", 3);
+		const char *sec = bpf_program__section_name(prog);
+		bool lsm = !strncmp(sec, "lsm", 3);
 
-		bpf_program__set_autoload(prog, lsm == (tier == EMB_TIER_LSM));
+		/* The task iterator serves both tiers; it runs on demand, never attached. */
+		bpf_program__set_autoload(prog, !strncmp(sec, "iter/", 5) ||
+							lsm == (tier == EMB_TIER_LSM));
 	}
 	/* Inode storage serves the lsm tier's hash cache only. */
 	if (tier != EMB_TIER_LSM)
@@ -226,7 +229,8 @@ int enforcer_attach(struct enforcer *enf)
 		{
 			struct bpf_link *link;
 
-			if (!bpf_program__autoload(prog) || sleepable(prog) != (pass == 1))
+			if (!bpf_program__autoload(prog) || sleepable(prog) != (pass == 1) ||
+			    !strncmp(bpf_program__section_name(prog), "iter/", 5))
 				continue;
 			if (n == sizeof(enf->links) / sizeof(enf->links[0]))
 				return -E2BIG;
@@ -259,6 +263,60 @@ int enforcer_counters(struct enforcer *enf, uint64_t *out)
 			out[key] += vals[c];
 	}
 	free(vals);
+	return 0;
+}
+
+int enforcer_running(struct enforcer *enf, struct emb_running_rec **out, size_t *n_out)
+{
+	struct bpf_link *link = bpf_program__attach_iter(enf->skel->progs.emb_iter_running, NULL);
+	struct emb_running_rec *v = NULL;
+	size_t n = 0, cap = 0;
+	int fd, r = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		r = -errno;
+		bpf_link__destroy(link);
+		return r;
+	}
+	for (;;) {
+		struct emb_running_rec rec;
+		ssize_t got = read(fd, &rec, sizeof(rec));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (got != sizeof(rec)) {
+			r = -EPROTO;
+			break;
+		}
+		if (n == cap) {
+			struct emb_running_rec *nv = realloc(v, (cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 256;
+		}
+		v[n++] = rec;
+	}
+	close(fd);
+	bpf_link__destroy(link);
+	if (r) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n_out = n;
 	return 0;
 }
 

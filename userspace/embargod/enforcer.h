@@ -50,6 +50,12 @@ int enforcer_attach(struct enforcer *enf);
 /* Sums the per-CPU counters into OUT[EMB_CNT_MAX]. */
 int enforcer_counters(struct enforcer *enf, uint64_t *out);
 
+/*
+ * Every process and the exec verdict of its program under the rules in force (path= and dir=),
+ * read through the task iterator, into *OUT (malloc'd, *N_OUT records). 0 or -errno.
+ */
+int enforcer_running(struct enforcer *enf, struct emb_running_rec **out, size_t *n_out);
+
 int enforcer_events_map_fd(struct enforcer *enf);
 
 /* Detaches and frees everything: enforcement ends. */

@@ -353,7 +353,7 @@ static void decide_open(struct fanguard *fg, const struct stat *st, struct decis
 /* ---- the log record ---- */
 
 /* Best effort: the task waits for our answer, so its /proc entry is there. */
-static void read_proc_status(pid_t pid, struct emb_event *e)
+void fanguard_proc_ids(pid_t pid, struct emb_event *e)
 {
 	char path[64], buf[4096];
 	ssize_t n;
@@ -380,7 +380,7 @@ static void read_proc_status(pid_t pid, struct emb_event *e)
 	}
 }
 
-static void read_proc_comm(pid_t pid, char comm[EMB_COMM_LEN])
+void fanguard_proc_comm(pid_t pid, char comm[EMB_COMM_LEN])
 {
 	char path[64];
 	ssize_t n;
@@ -402,7 +402,7 @@ static void read_proc_comm(pid_t pid, char comm[EMB_COMM_LEN])
  * PATH ("/a/b/file") into the record's leaf-first form, "file\0b\0a\0", as the BPF programs
  * write it; the components nearest the root are dropped when it does not fit.
  */
-static void event_set_path(struct emb_event *e, const char *path)
+void fanguard_event_path(struct emb_event *e, const char *path)
 {
 	size_t end = strlen(path), out = 0;
 
@@ -451,9 +451,9 @@ static size_t build_event(struct emb_event *e, const struct fanotify_event_metad
 	e->tier = EMB_TIER_TRACEPOINT;
 	if (d->flags & EMB_EVENT_F_SHA256)
 		memcpy(e->sha256, d->sha256, sizeof(e->sha256));
-	read_proc_status(m->pid, e);
+	fanguard_proc_ids(m->pid, e);
 	if (d->type == EMB_EVENT_OPEN)
-		read_proc_comm(m->pid, e->comm);
+		fanguard_proc_comm(m->pid, e->comm);
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
 	n = readlink(link, path, sizeof(path) - 1);
@@ -462,7 +462,7 @@ static size_t build_event(struct emb_event *e, const struct fanotify_event_metad
 		n = n < 0 ? 0 : n;
 	}
 	path[n] = 0;
-	event_set_path(e, path);
+	fanguard_event_path(e, path);
 	/* Cut to fit, as the BPF programs cut what execve() was given. */
 	memcpy(e->filename, path, strnlen(path, sizeof(e->filename) - 1));
 	return offsetof(struct emb_event, path) + e->path_len;

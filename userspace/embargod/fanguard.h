@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "embargo.h"
 #include "policy.h"
@@ -102,5 +103,11 @@ void fanguard_print_limits(struct fanguard *fg);
 /* Adds "fanotify" (counters; tracepoint tier) and "limits" (strings) to the status object. */
 void fanguard_status(const struct fanguard *fg, struct json *j);
 void fanguard_close(struct fanguard *fg);
+
+/* For records embargod writes itself: ppid, uid and gid of PID (best effort), and its comm. */
+void fanguard_proc_ids(pid_t pid, struct emb_event *e);
+void fanguard_proc_comm(pid_t pid, char comm[EMB_COMM_LEN]);
+/* PATH ("/a/b/file") into E's leaf-first form, setting path_len (and the truncated flag). */
+void fanguard_event_path(struct emb_event *e, const char *path);
 
 #endif /* EMBARGOD_FANGUARD_H */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,16 +24,19 @@
 #include "control.h"
 #include "daemon.h"
 #include "event_log.h"
+#include "push.h"
 
 #define DEFAULT_POLICY "/etc/embargo/policy.d"
 #define DEFAULT_LOG    "/var/log/embargo/events.jsonl"
+#define DEFAULT_STATE  "/var/lib/embargo"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: embargod [--policy FILE|DIR]... [--mode enforce|audit]\n"
 		"                [--tier auto|lsm|tracepoint] [--log FILE] [--control SOCKET]\n"
-		"                [--fanotify-scope PATH]... [--dpkg-root DIR]\n"
+		"                [--fanotify-scope PATH]... [--dpkg-root DIR] [--state DIR]\n"
+		"                [--trusted-key PUBFILE]... [--admin-group GROUP] [--force]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
 		"\n"
 		"  --policy FILE|DIR  policy file, or directory of *.policy files "
@@ -50,6 +54,15 @@ static void usage(FILE *f)
 		"                     filesystem)\n"
 		"  --dpkg-root DIR    read package= rules from DIR/var/lib/dpkg instead of "
 		"/var/lib/dpkg\n"
+		"  --state DIR        where a pushed policy and the highest version accepted are "
+		"kept\n"
+		"                     (default " DEFAULT_STATE ")\n"
+		"  --trusted-key PUBFILE\n"
+		"                     accept only policies signed by one of these Ed25519 keys, "
+		"each\n"
+		"                     with a version line newer than the last (repeatable)\n"
+		"  --admin-group GROUP  members may use the control socket (push, status) too\n"
+		"  --force            start even if the policy would deny a critical program\n"
 		"  --check            check the policy (parse and resolve), print \"configuration "
 		"OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
@@ -69,6 +82,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		{ "check", no_argument, NULL, 'n' },
 		{ "fanotify-scope", required_argument, NULL, 'f' },
 		{ "dpkg-root", required_argument, NULL, 'd' },
+		{ "state", required_argument, NULL, 's' },
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "admin-group", required_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +154,38 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 			d->dpkg_admin = admin;
 			break;
 		}
+		case 's':
+			d->state_dir = optarg;
+			break;
+		case 'k': {
+			char err[512];
+
+			if (emb_trust_add_file(&d->trust, optarg, err, sizeof(err))) {
+				fprintf(stderr, "embargod: --trusted-key %s: %s\n", optarg, err);
+				return -EINVAL;
+			}
+			d->n_trusted++;
+			break;
+		}
+		case 'g': {
+			struct group *gr = getgrnam(optarg);
+			char *end;
+			unsigned long gid = strtoul(optarg, &end, 10);
+
+			if (gr) {
+				d->admin_gid = gr->gr_gid;
+			} else if (*optarg && !*end) {
+				d->admin_gid = (gid_t)gid;
+			} else {
+				fprintf(stderr, "embargod: --admin-group: no group '%s'\n", optarg);
+				return -EINVAL;
+			}
+			d->have_admin_group = true;
+			break;
+		}
+		case 'F':
+			d->force = true;
+			break;
 		case 'v':
 			enforcer_verbose = true;
 			break;
@@ -239,9 +288,11 @@ static int run_loop(struct daemon *d)
 
 			if (fd == d->signal_fd && handle_signals(d))
 				goto out;
-			else if (fd == d->control_fd)
+			else if (fd == d->control_fd) {
 				daemon_control_accept(d);
-			else if (fd == d->inotify_fd)
+				/* A push may have logged kills: write them now. */
+				daemon_drain_events(d);
+			} else if (fd == d->inotify_fd)
 				daemon_targets_changed(d);
 			else if (fd == d->resolve_timer_fd)
 				daemon_resolve_timer(d);
@@ -287,9 +338,14 @@ int main(int argc, char **argv)
 	daemon_init(&d);
 	d.log_path = DEFAULT_LOG;
 	d.control_path = EMB_CONTROL_DEFAULT;
+	d.state_dir = DEFAULT_STATE;
 	if (parse_args(&d, argc, argv, &check_only))
 		return 2;
 	raise_nofile_limit();
+	/* A policy pushed earlier was the one in force: it stays so across a restart. */
+	if (push_adopt_state(&d))
+		fprintf(stderr, "embargod: the policy in force is the one pushed last (%s/%s)\n",
+			d.state_dir, PUSH_POLICY_NAME);
 
 	/* Everything the user got wrong is found before the kernel is touched. */
 	r = daemon_prepare_policy(&d);

@@ -10,13 +10,13 @@
 #include "control.h"
 #include "strbuf.h"
 
-static int wait_fd(int fd, short events)
+static int wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
 	do
-		n = poll(&p, 1, EMB_CONTROL_TIMEOUT_MS);
+		n = poll(&p, 1, timeout_ms);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -24,6 +24,13 @@ static int wait_fd(int fd, short events)
 }
 
 int emb_control_request(const char *socket_path, const char *request, char **ret_reply)
+{
+	return emb_control_request_payload(socket_path, request, NULL, 0, EMB_CONTROL_TIMEOUT_MS,
+					   ret_reply);
+}
+
+int emb_control_request_payload(const char *socket_path, const char *request, const void *payload,
+				size_t payload_len, int timeout_ms, char **ret_reply)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct strbuf reply = { 0 };
@@ -49,7 +56,18 @@ int emb_control_request(const char *socket_path, const char *request, char **ret
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EAGAIN)
-			err = wait_fd(fd, POLLOUT);
+			err = wait_fd(fd, POLLOUT, timeout_ms);
+		else if (w < 0 && errno != EINTR)
+			err = -errno;
+		else if (w > 0)
+			sent += (size_t)w;
+	}
+	for (sent = 0; !err && sent < payload_len;) {
+		ssize_t w =
+			send(fd, (const char *)payload + sent, payload_len - sent, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EAGAIN)
+			err = wait_fd(fd, POLLOUT, timeout_ms);
 		else if (w < 0 && errno != EINTR)
 			err = -errno;
 		else if (w > 0)
@@ -60,7 +78,7 @@ int emb_control_request(const char *socket_path, const char *request, char **ret
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
 		if (n < 0 && errno == EAGAIN) {
-			err = wait_fd(fd, POLLIN);
+			err = wait_fd(fd, POLLIN, timeout_ms);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)

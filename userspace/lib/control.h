@@ -21,4 +21,16 @@
  */
 int emb_control_request(const char *socket_path, const char *request, char **ret_reply);
 
+/*
+ * The same with PAYLOAD_LEN bytes of PAYLOAD sent right after the request line (a push: the
+ * request line says how many), waiting up to TIMEOUT_MS for each step.
+ */
+int emb_control_request_payload(const char *socket_path, const char *request, const void *payload,
+				size_t payload_len, int timeout_ms, char **ret_reply);
+
+/* The longest payload embargod takes: a policy file at its size limit. */
+#define EMB_CONTROL_MAX_PAYLOAD (64u << 20)
+/* How long a push may take: parsing, resolving and installing a large policy. */
+#define EMB_CONTROL_PUSH_TIMEOUT_MS 120000
+
 #endif /* EMB_CONTROL_H */

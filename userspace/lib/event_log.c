@@ -31,6 +31,20 @@ const char *emb_event_verdict_name(unsigned v)
 	}
 }
 
+const char *emb_event_type_name(uint32_t type)
+{
+	switch (type) {
+	case EMB_EVENT_MMAP:
+		return "mmap";
+	case EMB_EVENT_OPEN:
+		return "open";
+	case EMB_EVENT_KILL:
+		return "kill";
+	default:
+		return "exec";
+	}
+}
+
 int emb_event_check(const void *data, size_t len)
 {
 	const struct emb_event *e = data;
@@ -90,16 +104,17 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 
 	json_begin(&j, sb);
 	json_str(&j, "time", time);
-	json_str(&j, "event",
-		 e->type == EMB_EVENT_MMAP   ? "mmap"
-		 : e->type == EMB_EVENT_OPEN ? "open"
-					     : "exec");
+	json_str(&j, "event", emb_event_type_name(e->type));
 	json_str(&j, "verdict", emb_event_verdict_name(e->verdict));
 	json_str(&j, "tier", emb_tier_name(e->tier));
 	json_str(&j, "key", ctx->key ? ctx->key : "");
 	if (ctx->rule)
 		json_str(&j, "rule", ctx->rule);
 	json_u64(&j, "generation", e->generation);
+	if (ctx->policy_version)
+		json_u64(&j, "policy_version", ctx->policy_version);
+	if (ctx->policy_sha256)
+		json_str(&j, "policy_sha256", ctx->policy_sha256);
 	json_u64(&j, "pid", e->pid);
 	json_u64(&j, "ppid", e->ppid);
 	json_u64(&j, "uid", e->uid);

@@ -15,6 +15,8 @@ struct emb_event_ctx {
 	const char *key;	    /* the rule's key; NULL when no rule decided */
 	const char *rule;	    /* "FILE:LINE" of the rule, or NULL */
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME when the record was read */
+	const char *policy_sha256;  /* the deciding policy's sha256 (hex), or NULL */
+	uint64_t policy_version;    /* its version line, 0 when it has none */
 };
 
 const char *emb_tier_name(unsigned tier);	/* "lsm", "tracepoint", "none" */
@@ -24,6 +26,9 @@ const char *emb_event_verdict_name(unsigned v); /* "allow", "audit", "deny" */
  * Checks that the LEN bytes at DATA are a well-formed struct emb_event (path_len within what
  * was sent). Returns 0 or -EBADMSG.
  */
+/* "exec", "mmap", "open" or "kill". */
+const char *emb_event_type_name(uint32_t type);
+
 int emb_event_check(const void *data, size_t len);
 
 /* The file's path, rebuilt from the leaf-first record: "/a/b/file". */

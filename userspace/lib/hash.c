@@ -57,3 +57,12 @@ void emb_hex(const unsigned char *bytes, size_t len, char *out)
 	}
 	out[2 * len] = '\0';
 }
+
+int emb_sha256_buffer(const void *data, size_t len, unsigned char out[EMB_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != EMB_SHA256_LEN)
+		return -EIO;
+	return 0;
+}

@@ -14,6 +14,9 @@
 int emb_sha256_file(int fd, unsigned char out[EMB_SHA256_LEN]);
 
 /* LEN bytes as lowercase hex into OUT, which holds 2 * LEN + 1 bytes. */
+/* The SHA-256 of LEN bytes at DATA. Returns 0 or -EIO. */
+int emb_sha256_buffer(const void *data, size_t len, unsigned char out[EMB_SHA256_LEN]);
+
 void emb_hex(const unsigned char *bytes, size_t len, char *out);
 
 #endif /* EMB_HASH_H */

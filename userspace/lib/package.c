@@ -450,7 +450,8 @@ static int derive_rules(struct emb_policy *policy, size_t pkg_index,
 		if (!e->files[i].err)
 			by_sha[n_sha++] = i;
 	qsort_r(by_sha, n_sha, sizeof(*by_sha), sha_index_cmp, e->files);
-	for (i = 0; i < n_sha; i++)
+	/* Content is checked on exec only (an open rule acts by the file): no sha256= for open. */
+	for (i = 0; i < n_sha && pkg.op == EMB_OP_EXEC; i++)
 		first[by_sha[i]] =
 			!i || strcmp(e->files[by_sha[i - 1]].sha256, e->files[by_sha[i]].sha256);
 	n_new = e->n_files;

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -103,6 +104,19 @@ const char *emb_mode_name(enum emb_mode m)
 		return "enforce";
 	case EMB_MODE_AUDIT:
 		return "audit";
+	}
+	return "?";
+}
+
+const char *emb_running_name(enum emb_running r)
+{
+	switch (r) {
+	case EMB_RUNNING_UNSET:
+		return "unset";
+	case EMB_RUNNING_KEEP:
+		return "keep";
+	case EMB_RUNNING_KILL:
+		return "kill";
 	}
 	return "?";
 }
@@ -244,6 +258,10 @@ struct parser {
 	int err;	    /* an error that ends the parse: -ENOMEM */
 	unsigned mode_line; /* this file's "mode" line, 0 if none yet */
 	enum emb_mode mode;
+	unsigned version_line; /* this file's "version" line, 0 if none yet */
+	uint64_t version;
+	unsigned running_line; /* this file's "running" line, 0 if none yet */
+	enum emb_running running;
 	bool rules_full;
 	/* The last value read, unescaped, with the column each of its bytes came from. */
 	char val[EMB_POLICY_MAX_LINE + 1];
@@ -503,6 +521,17 @@ static bool lookup_mode(const char *tok, size_t len, enum emb_mode *mode)
 	return true;
 }
 
+static bool lookup_running(const char *tok, size_t len, enum emb_running *running)
+{
+	if (token_is(tok, len, "kill"))
+		*running = EMB_RUNNING_KILL;
+	else if (token_is(tok, len, "keep"))
+		*running = EMB_RUNNING_KEEP;
+	else
+		return false;
+	return true;
+}
+
 /* "line N" within one file, "FILE:N" across files. */
 static void format_where(char *buf, size_t size, const char *here, const char *file, unsigned line)
 {
@@ -512,13 +541,63 @@ static void format_where(char *buf, size_t size, const char *here, const char *f
 		snprintf(buf, size, "%s:%u", file, line);
 }
 
+/*
+ * A setting (mode, version, running) as the once-per-file, agree-across-files check sees it.
+ * Values are spelt as the messages quote them: "'audit'", "7".
+ */
+struct setting {
+	const char *name;
+	char value[32];
+	unsigned file_line; /* this file's earlier line setting it, 0 if none */
+	char file_value[32];
+	const char *policy_file; /* the first file setting it, NULL if none */
+	unsigned policy_line;
+	char policy_value[32];
+};
+
+/* True when the setting may be taken: not given before in this file, and agreeing with others. */
+static bool setting_agrees(struct parser *p, const struct setting *s, size_t name_start,
+			   size_t value_start)
+{
+	char where[PATH_MAX + 32];
+
+	if (s->file_line) {
+		if (strcmp(s->value, s->file_value) == 0)
+			return parse_error(p, (unsigned)name_start + 1,
+					   "%s given twice, first at line %u", s->name,
+					   s->file_line);
+		return parse_error(p, (unsigned)value_start + 1,
+				   "%s %s conflicts with %s at line %u", s->name, s->value,
+				   s->file_value, s->file_line);
+	}
+	if (s->policy_file && strcmp(s->value, s->policy_value) != 0) {
+		format_where(where, sizeof(where), p->file, s->policy_file, s->policy_line);
+		return parse_error(p, (unsigned)value_start + 1, "%s %s conflicts with %s at %s",
+				   s->name, s->value, s->policy_value, where);
+	}
+	return true;
+}
+
+/* Nothing but a comment may follow a setting's value. */
+static bool setting_ends(struct parser *p, const char *what)
+{
+	size_t extra;
+	struct quoted q;
+
+	if (at_end(p))
+		return true;
+	extra = p->pos;
+	return parse_error(p, (unsigned)extra + 1, "unexpected '%s' after %s",
+			   quote(&q, p->s + extra, scan_word(p)), what);
+}
+
 static void parse_mode(struct parser *p, size_t mode_start)
 {
 	struct emb_policy *policy = p->policy;
 	size_t start, len, prev_end = p->pos;
+	struct setting s = { .name = "mode" };
 	enum emb_mode mode;
 	struct quoted q;
-	char where[PATH_MAX + 32];
 
 	if (at_end(p)) {
 		parse_error(p, (unsigned)prev_end + 1,
@@ -532,35 +611,131 @@ static void parse_mode(struct parser *p, size_t mode_start)
 			    quote(&q, p->s + start, len));
 		return;
 	}
-	if (!at_end(p)) {
-		size_t extra = p->pos;
-
-		parse_error(p, (unsigned)extra + 1, "unexpected '%s' after mode",
-			    quote(&q, p->s + extra, scan_word(p)));
+	if (!setting_ends(p, "mode"))
 		return;
+	snprintf(s.value, sizeof(s.value), "'%s'", emb_mode_name(mode));
+	s.file_line = p->mode_line;
+	snprintf(s.file_value, sizeof(s.file_value), "'%s'", emb_mode_name(p->mode));
+	if (policy->mode != EMB_MODE_UNSET) {
+		s.policy_file = policy->mode_file;
+		s.policy_line = policy->mode_line;
+		snprintf(s.policy_value, sizeof(s.policy_value), "'%s'",
+			 emb_mode_name(policy->mode));
 	}
-	if (p->mode_line) {
-		if (p->mode == mode)
-			parse_error(p, (unsigned)mode_start + 1,
-				    "mode given twice, first at line %u", p->mode_line);
-		else
-			parse_error(p, (unsigned)start + 1,
-				    "mode '%s' conflicts with '%s' at line %u", emb_mode_name(mode),
-				    emb_mode_name(p->mode), p->mode_line);
+	if (!setting_agrees(p, &s, mode_start, start))
 		return;
-	}
-	if (policy->mode != EMB_MODE_UNSET && policy->mode != mode) {
-		format_where(where, sizeof(where), p->file, policy->mode_file, policy->mode_line);
-		parse_error(p, (unsigned)start + 1, "mode '%s' conflicts with '%s' at %s",
-			    emb_mode_name(mode), emb_mode_name(policy->mode), where);
-		return;
-	}
 	p->mode_line = p->line;
 	p->mode = mode;
 	if (policy->mode == EMB_MODE_UNSET) {
 		policy->mode = mode;
 		policy->mode_file = p->file;
 		policy->mode_line = p->line;
+	}
+}
+
+/* Reads the number of a version line: 1 to INT64_MAX, decimal, no sign, no leading zero. */
+static bool scan_version(struct parser *p, size_t start, size_t len, uint64_t *version)
+{
+	const char *tok = p->s + start;
+	uint64_t v = 0;
+	struct quoted q;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (tok[i] < '0' || tok[i] > '9')
+			return parse_error(p, (unsigned)start + 1,
+					   "bad version '%s' (expected a whole number from 1)",
+					   quote(&q, tok, len));
+	if (len == 1 && tok[0] == '0')
+		return parse_error(p, (unsigned)start + 1,
+				   "version 0 is not allowed (versions start at 1)");
+	if (tok[0] == '0')
+		return parse_error(p, (unsigned)start + 1, "bad version '%s' (no leading zeros)",
+				   quote(&q, tok, len));
+	/* 19 digits cannot overflow 64 bits; the limit is INT64_MAX so that signed readers agree. */
+	for (i = 0; i < len && i < 19; i++)
+		v = v * 10 + (uint64_t)(tok[i] - '0');
+	if (len > 19 || v > INT64_MAX)
+		return parse_error(p, (unsigned)start + 1, "version too large (limit %" PRId64 ")",
+				   INT64_MAX);
+	*version = v;
+	return true;
+}
+
+static void parse_version(struct parser *p, size_t version_start)
+{
+	struct emb_policy *policy = p->policy;
+	size_t start, len, prev_end = p->pos;
+	struct setting s = { .name = "version" };
+	uint64_t version = 0;
+
+	if (at_end(p)) {
+		parse_error(p, (unsigned)prev_end + 1, "missing version number after 'version'");
+		return;
+	}
+	start = p->pos;
+	len = scan_word(p);
+	if (!scan_version(p, start, len, &version) || !setting_ends(p, "the version"))
+		return;
+	snprintf(s.value, sizeof(s.value), "%" PRIu64, version);
+	s.file_line = p->version_line;
+	snprintf(s.file_value, sizeof(s.file_value), "%" PRIu64, p->version);
+	if (policy->version) {
+		s.policy_file = policy->version_file;
+		s.policy_line = policy->version_line;
+		snprintf(s.policy_value, sizeof(s.policy_value), "%" PRIu64, policy->version);
+	}
+	if (!setting_agrees(p, &s, version_start, start))
+		return;
+	p->version_line = p->line;
+	p->version = version;
+	if (!policy->version) {
+		policy->version = version;
+		policy->version_file = p->file;
+		policy->version_line = p->line;
+	}
+}
+
+static void parse_running(struct parser *p, size_t running_start)
+{
+	struct emb_policy *policy = p->policy;
+	size_t start, len, prev_end = p->pos;
+	struct setting s = { .name = "running" };
+	enum emb_running running;
+	struct quoted q;
+
+	if (at_end(p)) {
+		parse_error(p, (unsigned)prev_end + 1,
+			    "missing action after 'running' (expected kill or keep)");
+		return;
+	}
+	start = p->pos;
+	len = scan_word(p);
+	if (!lookup_running(p->s + start, len, &running)) {
+		parse_error(p, (unsigned)start + 1,
+			    "unknown running action '%s' (expected kill or keep)",
+			    quote(&q, p->s + start, len));
+		return;
+	}
+	if (!setting_ends(p, "the running action"))
+		return;
+	snprintf(s.value, sizeof(s.value), "'%s'", emb_running_name(running));
+	s.file_line = p->running_line;
+	snprintf(s.file_value, sizeof(s.file_value), "'%s'", emb_running_name(p->running));
+	if (policy->running != EMB_RUNNING_UNSET) {
+		s.policy_file = policy->running_file;
+		s.policy_line = policy->running_line;
+		snprintf(s.policy_value, sizeof(s.policy_value), "'%s'",
+			 emb_running_name(policy->running));
+	}
+	if (!setting_agrees(p, &s, running_start, start))
+		return;
+	p->running_line = p->line;
+	p->running = running;
+	if (policy->running == EMB_RUNNING_UNSET) {
+		policy->running = running;
+		policy->running_file = p->file;
+		policy->running_line = p->line;
 	}
 }
 
@@ -579,7 +754,9 @@ static bool lookup_verdict(const char *tok, size_t len, enum emb_rule_verdict *v
 
 static void unknown_verdict(struct parser *p, size_t start, size_t len)
 {
-	static const char *const words[] = { "deny", "allow", "audit", "mode" };
+	static const char *const words[] = {
+		"deny", "allow", "audit", "mode", "version", "running"
+	};
 	const char *tok = p->s + start;
 	struct quoted q;
 	size_t i;
@@ -881,6 +1058,10 @@ static void parse_line(struct parser *p)
 	len = scan_word(p);
 	if (token_is(p->s + start, len, "mode"))
 		parse_mode(p, start);
+	else if (token_is(p->s + start, len, "version"))
+		parse_version(p, start);
+	else if (token_is(p->s + start, len, "running"))
+		parse_running(p, start);
 	else
 		parse_rule(p, start, len);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Limits on what a policy may hold; a policy over them is rejected, not cut. */
 #define EMB_POLICY_MAX_LINE	 4096
@@ -41,6 +42,13 @@ enum emb_mode {
 	EMB_MODE_AUDIT = 2,
 };
 
+/* What installing the policy does to processes already running a program it newly denies. */
+enum emb_running {
+	EMB_RUNNING_UNSET = 0, /* no file says: as EMB_RUNNING_KEEP */
+	EMB_RUNNING_KEEP,      /* they keep running */
+	EMB_RUNNING_KILL,      /* they are killed, as with "embargo push --kill-running" */
+};
+
 struct emb_rule {
 	enum emb_rule_verdict verdict;
 	enum emb_rule_op op;
@@ -70,6 +78,12 @@ struct emb_policy {
 	enum emb_mode mode; /* EMB_MODE_UNSET when no file says */
 	const char *mode_file;
 	unsigned mode_line;
+	uint64_t version; /* the "version N" line: 1 to INT64_MAX, 0 when no file says */
+	const char *version_file;
+	unsigned version_line;
+	enum emb_running running; /* EMB_RUNNING_UNSET when no file says */
+	const char *running_file;
+	unsigned running_line;
 	char **files; /* every file name parsed, in order; rules point into it */
 	size_t n_files;
 	size_t n_checked; /* rules [0, n_checked) went through emb_policy_check() already */
@@ -95,13 +109,15 @@ const char *emb_op_name(enum emb_rule_op op);	       /* "exec", "open" */
 
 /* Parses 64 hex digits (either case) into 32 bytes; returns false on anything else. */
 bool emb_sha256_parse(const char *hex, unsigned char out[32]);
-const char *emb_mode_name(enum emb_mode m); /* "enforce", "audit", "unset" */
+const char *emb_mode_name(enum emb_mode m);	  /* "enforce", "audit", "unset" */
+const char *emb_running_name(enum emb_running r); /* "kill", "keep", "unset" */
 
 /*
  * Parse one policy text named NAME (used in diagnostics and default keys) and append its rules
  * to POLICY. Returns 0, -EINVAL when it added diagnostics (the policy must then not be used),
- * or another -errno (e.g. -ENOMEM). A "mode" that differs from one set by an earlier text is
- * diagnosed here; duplicate and contradictory rules only by emb_policy_check().
+ * or another -errno (e.g. -ENOMEM). A "mode", "version" or "running" that differs from one set
+ * by an earlier text is diagnosed here; duplicate and contradictory rules only by
+ * emb_policy_check().
  */
 int emb_policy_parse_buffer(struct emb_policy *policy, const char *name, const char *buf,
 			    size_t len, struct emb_diags *diags);
@@ -111,7 +127,8 @@ int emb_policy_parse_buffer(struct emb_policy *policy, const char *name, const c
  * in byte order of their names (an empty directory is fine). Unreadable files and directories
  * are diagnostics (line 0, col 0) too. After all files, checks the whole set: the same
  * (op, matcher, value) twice is "duplicate rule, first at FILE:LINE"; twice with different
- * verdicts is "contradicts FILE:LINE"; two different "mode" values are a diagnostic.
+ * verdicts is "contradicts FILE:LINE"; two different "mode", "version" or "running" values are
+ * a diagnostic.
  * Returns as emb_policy_parse_buffer().
  */
 int emb_policy_load(struct emb_policy *policy, const char *const *paths, size_t n_paths,
