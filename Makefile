@@ -16,6 +16,8 @@ override CFLAGS += $(WARNINGS) -std=gnu11 -MMD -MP
 LIBS_BPF := -lbpf -lelf -lz
 # What userspace/lib needs beyond libc (hashing, ELF notes): the CLI and the unit tests link it.
 LIBS_LIB := -lcrypto -lelf
+# The daemon's audit and journal sinks (--audit, --journal) and their sending thread.
+LIBS_SINKS := -laudit -lsystemd -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -74,7 +76,7 @@ $(OUTPUT)/libembargo.a: $(LIB_OBJS)
 # The daemon hashes files too (sha256= rules in the tracepoint tier): libcrypto.
 $(OUTPUT)/embargod: $(DAEMON_OBJS) $(OUTPUT)/libembargo.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_LIB) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_LIB) $(LIBS_SINKS) -o $@
 
 $(OUTPUT)/embargo: $(CLI_OBJS) $(OUTPUT)/libembargo.a
 	$(call msg,LINK,$@)
@@ -131,7 +133,7 @@ vmtest: all
 # Installs what building and testing need on Debian 12 (as root).
 DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
-	debian-archive-keyring shellcheck clang-format
+	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)

@@ -193,6 +193,9 @@ struct emb_event {
 	__u8 tier;    /* enum emb_tier */
 	__u16 path_len;
 	__u8 sha256[32]; /* when flags has EMB_EVENT_F_SHA256 */
+	__u32 auid;	 /* login uid (audit), (__u32)-1 when unset */
+	__u32 pad2;
+	__u64 cgroup_id; /* the task's cgroup v2 id (the cgroup directory's inode), 0 unknown */
 	/*
 	 * The name the new program gets, as the kernel sets it; empty when the decision came
 	 * before the exec set it (lsm tier): then it is the last component of filename.
@@ -206,9 +209,9 @@ _Static_assert(sizeof(struct emb_rule_key) == 48, "emb_rule_key layout");
 _Static_assert(sizeof(struct emb_rule_value) == 16, "emb_rule_value layout");
 _Static_assert(sizeof(struct emb_digest_cache) == 68, "emb_digest_cache layout");
 _Static_assert(sizeof(struct emb_running_rec) == 32, "emb_running_rec layout");
-_Static_assert(sizeof(struct emb_event) == 88 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
+_Static_assert(sizeof(struct emb_event) == 104 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
 	       "emb_event layout");
-_Static_assert(__builtin_offsetof(struct emb_event, path) == 104 + EMB_FILENAME_MAX,
+_Static_assert(__builtin_offsetof(struct emb_event, path) == 120 + EMB_FILENAME_MAX,
 	       "emb_event path offset");
 
 #endif /* EMBARGO_H */

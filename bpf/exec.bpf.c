@@ -421,6 +421,8 @@ static __always_inline void emb_emit(struct file *file, const char *filename,
 	uid_gid = bpf_get_current_uid_gid();
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;
+	e->auid = BPF_CORE_READ(task, loginuid.val);
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->rule_id = d->rule.rule_id;
 	e->generation = d->rule.generation;
 	e->verdict = d->rule.verdict;

@@ -1,26 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* embargo log: lists, filters and summarizes the audit log embargod writes. */
+/* embargo log: lists, filters and summarizes the audit log embargod writes; verifies its chain. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "json_read.h"
+#include "logchain.h"
 #include "logquery.h"
 #include "strbuf.h"
 
 #define EMB_LOG_DEFAULT "/var/log/embargo/events.jsonl"
 
+/* The most rotated files (FILE.1, FILE.2...) a verify looks for beside the log. */
+#define EMB_LOG_MAX_ROTATED 1000
+
 static const char log_usage[] =
 	"usage: embargo log [--json] [--since T] [--until T] [--key K] [--verdict V] [--path "
 	"GLOB]\n"
 	"                   [--uid U] [--event E] [--summary] [FILE]\n"
+	"       embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
+	"                   [--rotated] [FILE...]\n"
 	"Lists the events of the audit log (default " EMB_LOG_DEFAULT ") that match every\n"
 	"filter given: --since/--until an RFC 3339 time (inclusive), --key exactly, --verdict\n"
 	"deny|audit|allow, --path a shell glob on the path ('*' matches '/' too), --uid, --event\n"
-	"exec|mmap|open|kill. --summary counts them by verdict, by key and the top paths instead.\n"
-	"Exits 1 when the log cannot be read or has malformed lines (the good ones are listed).\n";
+	"exec|mmap|open|kill|chain|drop (chain records, where the hash chain starts or resumes,\n"
+	"and drop records, events the kernel could not queue, are listed only when asked for).\n"
+	"--summary counts them by verdict, by key and the top\n"
+	"paths instead. Exits 1 when the log cannot be read or has malformed lines (the good\n"
+	"ones are listed). 'embargo log verify --help' describes verify; a log file named\n"
+	"'verify' is ./verify.\n";
+
+static const char verify_usage[] =
+	"usage: embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
+	"                          [--rotated] [FILE...]\n"
+	"Checks the audit log's hash chain: every line sealed with the seq and the SHA-256 of\n"
+	"the line before it. The FILEs are one chain, oldest first; with none, the default log\n"
+	"and its rotated files: " EMB_LOG_DEFAULT ".N ... .1, then itself (--rotated\n"
+	"does this for the one FILE given).\n"
+	"The anchor (default: the last FILE's .anchor, when there is one) holds the last record\n"
+	"embargod synced: records cut from the end show only against it. --allow-continued\n"
+	"accepts a first record that continues a chain from older files not given (rotated\n"
+	"away). Prints OK and the records' seq range, or the first problem as FILE:LINE: what;\n"
+	"exits 0 when the chain is intact, 1 when it is not or a file cannot be read.\n";
 
 struct log_query {
 	struct emb_log_filter filter;
@@ -55,6 +82,44 @@ static void print_event(const struct emb_log_event *e)
 		printf(" pid=%-7s  ", "?");
 	print_safe(e->path ? e->path : "?");
 	putchar('\n');
+}
+
+/* A drop record: events the kernel could not queue, since the previous drop record. */
+static void print_drop_record(const struct emb_log_event *e, const char *line)
+{
+	unsigned long long count = 0, total = 0;
+
+	json_get_number(line, "count", &count);
+	json_get_number(line, "total", &total);
+	printf("%-30s  drop   %llu events the kernel could not queue (%llu since start)\n",
+	       e->time_str, count, total);
+}
+
+/* A chain record: where the hash chain starts, resumes or continues after a rotation. */
+static void print_chain_record(const struct emb_log_event *e, const char *line)
+{
+	char *reason = json_get_string(line, "reason");
+	char *previous = json_get_string(line, "previous_file");
+	char *broken = json_get_string(line, "broken_tail");
+	unsigned long long seq = 0;
+
+	printf("%-30s  chain  %-16s  seq=", e->time_str, reason ? reason : "?");
+	if (json_get_number(line, "seq", &seq) == 0)
+		printf("%llu", seq);
+	else
+		printf("?");
+	if (previous) {
+		printf("  previous_file=");
+		print_safe(previous);
+	}
+	if (broken) {
+		printf("  broken_tail=");
+		print_safe(broken);
+	}
+	putchar('\n');
+	free(reason);
+	free(previous);
+	free(broken);
 }
 
 static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
@@ -102,8 +167,10 @@ static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 		break;
 	case 'e':
 		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open") &&
-		    strcmp(arg, "kill")) {
-			cli_error(cli, "log: --event is exec, mmap, open or kill, not '%s'", arg);
+		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop")) {
+			cli_error(cli,
+				  "log: --event is exec, mmap, open, kill, chain or drop, not '%s'",
+				  arg);
 			return -1;
 		}
 		f->event = arg;
@@ -134,6 +201,11 @@ static int parse_options(struct cli *cli, struct log_query *q, int argc, char **
 		return -EINVAL;
 	if (argc - first > 1) {
 		cli_error(cli, "log: one FILE at most ('%s')", argv[first + 1]);
+		return -EINVAL;
+	}
+	if (first < argc && !strcmp(argv[first], "verify")) {
+		cli_error(cli, "log: verify is a subcommand, first after 'log'; a file named so is "
+			       "./verify");
 		return -EINVAL;
 	}
 	q->file = first < argc ? argv[first] : EMB_LOG_DEFAULT;
@@ -229,6 +301,236 @@ out:
 	return r;
 }
 
+struct verify_options {
+	const char *anchor; /* --anchor FILE */
+	bool no_anchor, allow_continued, rotated;
+};
+
+static int verify_option(struct cli *cli, void *ctx, int c, const char *arg)
+{
+	struct verify_options *o = ctx;
+
+	(void)cli;
+	if (c == 'a')
+		o->anchor = arg;
+	else if (c == 'N')
+		o->no_anchor = true;
+	else if (c == 'C')
+		o->allow_continued = true;
+	else if (c == 'R')
+		o->rotated = true;
+	return 0;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* FILE's rotated set, oldest first: FILE.N ... FILE.1 as far as they run unbroken, then FILE. */
+static int rotated_set(const char *file, char ***ret_v, size_t *ret_n)
+{
+	char path[PATH_MAX], **v;
+	size_t n = 0;
+
+	while (n < EMB_LOG_MAX_ROTATED) {
+		if ((size_t)snprintf(path, sizeof(path), "%s.%zu", file, n + 1) >= sizeof(path) ||
+		    access(path, F_OK) < 0)
+			break;
+		n++;
+	}
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (asprintf(&v[i], "%s.%zu", file, n - i) < 0) {
+			v[i] = NULL;
+			strv_free(v, i);
+			return -ENOMEM;
+		}
+	}
+	v[n] = strdup(file);
+	if (!v[n]) {
+		strv_free(v, n);
+		return -ENOMEM;
+	}
+	*ret_v = v;
+	*ret_n = n + 1;
+	return 0;
+}
+
+static int print_verify_json(const struct emb_verify_report *rep, char *const *files, size_t n,
+			     const char *anchor)
+{
+	struct strbuf sb = { 0 }, part = { 0 };
+	struct json j, jp;
+	int r = 0;
+
+	json_begin(&j, &sb);
+	json_bool(&j, "ok", rep->kind == EMB_VERIFY_OK);
+	json_u64(&j, "records", rep->records);
+	if (rep->has_seq) {
+		json_u64(&j, "first_seq", rep->first_seq);
+		json_u64(&j, "last_seq", rep->last_seq);
+	}
+	sb_putc(&part, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_putc(&part, ',');
+		json_quote(&part, files[i], strlen(files[i]));
+	}
+	sb_putc(&part, ']');
+	json_raw(&j, "files", part.buf);
+	if (anchor) {
+		json_str(&j, "anchor", anchor);
+		json_bool(&j, "anchor_checked", rep->anchor_checked);
+	} else {
+		json_raw(&j, "anchor", "null");
+	}
+	json_bool(&j, "continued", rep->continued);
+	json_u64(&j, "torn_lines", rep->torn_lines);
+	json_u64(&j, "unsealed_lines", rep->unsealed_lines);
+	if (rep->kind == EMB_VERIFY_OK) {
+		json_raw(&j, "problem", "null");
+	} else {
+		sb_reset(&part);
+		json_begin(&jp, &part);
+		json_str(&jp, "file", rep->file);
+		json_u64(&jp, "line", rep->line);
+		if (rep->has_line_seq)
+			json_u64(&jp, "seq", rep->seq);
+		json_str(&jp, "kind", emb_verify_kind_name(rep->kind));
+		json_str(&jp, "message", rep->message);
+		json_end(&jp);
+		json_raw(&j, "problem", part.buf);
+	}
+	json_end(&j);
+	if (sb.oom || part.oom)
+		r = -ENOMEM;
+	else
+		printf("%s\n", sb.buf);
+	sb_free(&sb);
+	sb_free(&part);
+	return r;
+}
+
+static void print_verify_text(const struct emb_verify_report *rep, const char *anchor)
+{
+	if (rep->kind != EMB_VERIFY_OK) {
+		fflush(stdout);
+		if (rep->line)
+			fprintf(stderr, "%s:%" PRIu64 ": %s\n", rep->file, rep->line, rep->message);
+		else
+			fprintf(stderr, "%s: %s\n", rep->file, rep->message);
+		if (rep->kind == EMB_VERIFY_CONTINUED)
+			fprintf(stderr, "embargo: log verify: older files rotated away? "
+					"--allow-continued accepts that\n");
+		return;
+	}
+	if (rep->has_seq)
+		printf("OK: %" PRIu64 " records, seq %" PRIu64 "..%" PRIu64 ", chain intact\n",
+		       rep->records, rep->first_seq, rep->last_seq);
+	else
+		printf("OK: 0 records\n");
+	if (rep->continued)
+		printf("note: seq %" PRIu64 " continues a chain from older files not given\n",
+		       rep->first_seq);
+	if (rep->torn_lines)
+		printf("note: %" PRIu64 " torn line%s (a crash mid-write), declared by the restart "
+		       "record after %s\n",
+		       rep->torn_lines, rep->torn_lines == 1 ? "" : "s",
+		       rep->torn_lines == 1 ? "it" : "each");
+	if (rep->unsealed_lines)
+		printf("note: %" PRIu64 " line%s before the chain began %s not sealed (an older "
+		       "embargod's)\n",
+		       rep->unsealed_lines, rep->unsealed_lines == 1 ? "" : "s",
+		       rep->unsealed_lines == 1 ? "is" : "are");
+	if (!anchor)
+		printf("note: no anchor: records cut from the end would go unnoticed\n");
+	else if (rep->anchor_checked)
+		printf("anchor: %s: seq %" PRIu64 " matches\n", anchor, rep->anchor_seq);
+	else
+		printf("note: the anchor %s names seq %" PRIu64 ", before these files: not "
+		       "checked\n",
+		       anchor, rep->anchor_seq);
+}
+
+static int cmd_log_verify(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "no-anchor", no_argument, NULL, 'N' },
+		{ "allow-continued", no_argument, NULL, 'C' },
+		{ "rotated", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_options o = { 0 };
+	struct emb_verify_report rep;
+	char **files = NULL, anchor_buf[PATH_MAX];
+	const char *anchor = NULL;
+	size_t n = 0;
+	int first, r, ret = CLI_EXIT_FAIL;
+
+	first = cli_parse_options(cli, argc, argv, verify_usage, opts, verify_option, &o);
+	if (first < 0)
+		return CLI_EXIT_USAGE;
+	if (o.anchor && o.no_anchor) {
+		cli_error(cli, "log verify: --anchor or --no-anchor, not both");
+		return CLI_EXIT_USAGE;
+	}
+	if (o.rotated && argc - first > 1) {
+		cli_error(cli, "log verify: --rotated takes one FILE, not %d", argc - first);
+		return CLI_EXIT_USAGE;
+	}
+	if (first == argc || o.rotated) {
+		r = rotated_set(first < argc ? argv[first] : EMB_LOG_DEFAULT, &files, &n);
+	} else {
+		r = 0;
+		n = (size_t)(argc - first);
+		files = calloc(n, sizeof(*files));
+		for (size_t i = 0; files && i < n; i++)
+			if (!(files[i] = strdup(argv[first + (int)i])))
+				r = -ENOMEM;
+		if (!files)
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		cli_error(cli, "log verify: %s", strerror(-r));
+		goto out;
+	}
+	if (o.anchor) {
+		anchor = o.anchor;
+	} else if (!o.no_anchor) {
+		/* The anchor lives beside the live log, the newest of the files. */
+		if ((size_t)snprintf(anchor_buf, sizeof(anchor_buf), "%s.anchor", files[n - 1]) <
+			    sizeof(anchor_buf) &&
+		    access(anchor_buf, F_OK) == 0)
+			anchor = anchor_buf;
+	}
+	r = emb_log_verify((const char *const *)files, n, anchor,
+			   o.allow_continued ? EMB_VERIFY_ALLOW_CONTINUED : 0, &rep);
+	if (r < 0) {
+		cli_error(cli, "log verify: cannot read %s: %s", rep.file ? rep.file : "the log",
+			  rep.message[0] ? rep.message : strerror(-r));
+		goto out;
+	}
+	if (cli->json) {
+		if (print_verify_json(&rep, files, n, anchor) < 0) {
+			cli_error(cli, "log verify: %s", strerror(ENOMEM));
+			goto out;
+		}
+	} else {
+		print_verify_text(&rep, anchor);
+	}
+	ret = r == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+out:
+	if (files)
+		strv_free(files, n);
+	return ret;
+}
+
 int cmd_log(struct cli *cli, int argc, char **argv)
 {
 	struct log_query q = { 0 };
@@ -238,6 +540,9 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 	FILE *f = NULL;
 	int r, ret = CLI_EXIT_FAIL;
 
+	/* Only right after 'log': a FILE is never mistaken for the subcommand, or it for a FILE. */
+	if (argc > 1 && !strcmp(argv[1], "verify"))
+		return cmd_log_verify(cli, argc - 1, argv + 1);
 	if (parse_options(cli, &q, argc, argv) < 0)
 		return CLI_EXIT_USAGE;
 	emb_log_summary_init(&summary, 0);
@@ -278,10 +583,20 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 		}
 		if (!r)
 			continue;
+		/* Chain and drop records decide nothing: they are listed only when asked for. */
+		if (e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")) &&
+		    !(q.filter.event && !strcmp(q.filter.event, e.event))) {
+			emb_log_event_free(&e);
+			continue;
+		}
 		if (q.summary)
 			r = emb_log_summary_add(&summary, &e);
 		else if (cli->json)
 			printf("%s\n%s", n_listed ? "," : "", buf);
+		else if (e.event && !strcmp(e.event, "chain"))
+			print_chain_record(&e, buf);
+		else if (e.event && !strcmp(e.event, "drop"))
+			print_drop_record(&e, buf);
 		else
 			print_event(&e);
 		n_listed++;

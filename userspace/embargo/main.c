@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "fileinfo", cmd_fileinfo,
 	  "a file's inode, hashes, package, and the rule deciding its exec" },
 	{ "log", cmd_log, "list, filter and summarize the audit log" },
+	{ "report", cmd_report, "the audit log as one self-contained HTML page, with a timeline" },
 	{ "push", cmd_push, "send a policy to embargod: checked whole, then in force in one step" },
 	{ "policy", cmd_policy, "policy show: the policy in force, its version and sha256" },
 	{ "keygen", cmd_keygen, "make an Ed25519 key pair for signing policies" },

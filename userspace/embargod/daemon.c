@@ -22,6 +22,7 @@
 #include "push.h"
 #include "hash.h"
 #include "event_log.h"
+#include "logchain.h"
 
 static int64_t clock_ns(clockid_t clk)
 {
@@ -42,6 +43,8 @@ void daemon_init(struct daemon *d)
 	d->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	d->resolve_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->started_ns = clock_ns(CLOCK_REALTIME);
+	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
+		d->hostname[0] = 0;
 }
 
 struct generation *daemon_current(struct daemon *d)
@@ -535,18 +538,54 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Takes up the log's hash chain where the file on disk ends, and queues the "chain" record
+ * that says how this stretch begins: "new", or "restart" (with what was wrong with the tail),
+ * or "rotated". Everything between the last record before and this one is a gap: embargod was
+ * not running (or could not write), and with it enforcement was off.
+ */
+static int chain_resume(struct daemon *d, const char *reason_if_any)
+{
+	const char *reason = reason_if_any, *broken = NULL;
+	char why[256];
+	int r = emb_chain_resume(d->log_path, &d->chain, why, sizeof(why));
+
+	if (r == -EBADMSG) {
+		/* A torn last line (a crash mid-write): end it, so the next record stands alone. */
+		sb_putc(&d->pending, '\n');
+		d->pending_raw = true;
+		broken = "torn";
+	} else if (r == -ENOMSG) {
+		broken = "unsealed";
+	} else if (r < 0) {
+		fprintf(stderr, "embargod: cannot continue the log's hash chain: %s\n", why);
+		return r;
+	}
+	if (!reason)
+		reason = r == EMB_CHAIN_FRESH ? "new" : "restart";
+	d->chain_reason = reason;
+	d->chain_broken = broken;
+	d->chain_record_due = true;
+	return 0;
+}
+
 int daemon_open_log(struct daemon *d)
 {
+	struct stat st;
 	int r = mkdir_parents(d->log_path, 0750);
 
 	if (!r) {
 		d->log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		r = d->log_fd < 0 ? -errno : 0;
 	}
-	if (r)
+	if (r) {
 		fprintf(stderr, "embargod: cannot open the log %s: %s\n", d->log_path,
 			strerror(-r));
-	return r;
+		return r;
+	}
+	snprintf(d->anchor_path, sizeof(d->anchor_path), "%s.anchor", d->log_path);
+	d->log_size = fstat(d->log_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return chain_resume(d, NULL);
 }
 
 void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
@@ -554,6 +593,7 @@ void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 	struct emb_event_ctx ectx = { 0 };
 	struct generation *g;
 	char rule[PATH_MAX + 16], policy_hex[65];
+	size_t start;
 
 	if (emb_event_check(e, len)) {
 		d->events_malformed++;
@@ -577,7 +617,10 @@ void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 		ectx.policy_version = g->policy.version;
 	}
 	ectx.realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	ectx.host = d->hostname[0] ? d->hostname : NULL;
+	start = d->batch.len;
 	emb_event_format(&d->batch, e, &ectx);
+	sinks_event(&d->sinks, e, &ectx, d->batch.oom ? NULL : d->batch.buf + start);
 	sb_putc(&d->batch, '\n');
 	d->events_in_batch++;
 }
@@ -603,43 +646,159 @@ static uint64_t count_lines(const char *s, size_t len)
 	return n;
 }
 
-/* Writes the batch and syncs it: an event is counted as written only once it is on disk. */
-static void flush_batch(struct daemon *d)
+/*
+ * Size-based rotation: LOG becomes LOG.1 (LOG.1 becomes LOG.2, ..., the oldest beyond
+ * log_keep is removed) and a fresh LOG continues the hash chain with a "rotated" record.
+ */
+static int rotate_log(struct daemon *d)
 {
-	size_t off = 0;
-	int err = 0;
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	int fd;
 
-	while (off < d->batch.len) {
-		ssize_t n = write(d->log_fd, d->batch.buf + off, d->batch.len - off);
+	if (fdatasync(d->log_fd) < 0)
+		return -errno;
+	for (unsigned i = d->log_keep; i >= 1; i--) {
+		snprintf(from, sizeof(from), "%s.%u", d->log_path, i);
+		if (i == d->log_keep) {
+			unlink(from);
+			continue;
+		}
+		snprintf(to, sizeof(to), "%s.%u", d->log_path, i + 1);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	snprintf(to, sizeof(to), "%s.1", d->log_path);
+	if (rename(d->log_path, to) < 0)
+		return -errno;
+	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	close(d->log_fd);
+	d->log_fd = fd;
+	d->log_size = 0;
+	d->rotations++;
+	{
+		const char *base = strrchr(d->log_path, '/');
+
+		snprintf(d->rotated_name, sizeof(d->rotated_name), "%s.1",
+			 base ? base + 1 : d->log_path);
+	}
+	d->chain_reason = "rotated";
+	d->chain_broken = NULL;
+	d->chain_record_due = true;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len, size_t *done)
+{
+	*done = 0;
+	while (*done < len) {
+		ssize_t n = write(fd, buf + *done, len - *done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			err = n < 0 ? errno : EIO;
-			break;
-		}
-		off += (size_t)n;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		*done += (size_t)n;
 	}
-	if (!err && d->batch.len && fdatasync(d->log_fd) < 0)
-		err = errno;
-	if (d->batch.oom)
+	return 0;
+}
+
+/*
+ * Writes the batch and syncs it: an event is counted as written only once it is on disk.
+ * Each line is sealed into the hash chain here, as it is written; after the sync the anchor
+ * names the last record on disk. When the write fails, the chain is taken up again from what
+ * the file holds, and the next batch starts with a "restart" record.
+ */
+static void flush_batch(struct daemon *d)
+{
+	struct emb_chain saved = d->chain;
+	struct strbuf out = { 0 };
+	size_t done = 0, lines = 0;
+	int err = 0;
+
+	if (!d->batch.len && !d->chain_record_due)
+		return;
+	if (d->log_max_size && d->log_size + d->batch.len > d->log_max_size && d->log_size > 0) {
+		int r = rotate_log(d);
+
+		if (r)
+			fprintf(stderr, "embargod: cannot rotate %s: %s\n", d->log_path,
+				strerror(-r));
+	}
+	if (d->pending_raw) {
+		sb_append(&out, d->pending.buf, d->pending.len);
+		d->pending_raw = false;
+	}
+	sb_free(&d->pending);
+	if (d->chain_record_due) {
+		size_t start = out.len;
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		emb_chain_start_record(&out, d->chain_reason,
+				       !strcmp(d->chain_reason, "rotated") ? d->rotated_name : NULL,
+				       (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+				       d->chain_broken);
+		if (d->hostname[0] && out.len > start && out.buf[out.len - 1] == '}') {
+			/* Say where: the machine, for logs gathered from many. */
+			out.len--;
+			sb_printf(&out, ",\"host\":");
+			json_quote(&out, d->hostname, strlen(d->hostname));
+			sb_putc(&out, '}');
+		}
+		err = emb_chain_seal_at(&d->chain, &out, start) < 0 ? EIO : 0;
+		sb_putc(&out, '\n');
+	}
+	/* Seal each line of the batch into the chain. */
+	for (size_t off = 0; !err && off < d->batch.len;) {
+		const char *nl = memchr(d->batch.buf + off, '\n', d->batch.len - off);
+		size_t len = nl ? (size_t)(nl - (d->batch.buf + off)) : d->batch.len - off;
+		size_t start = out.len;
+
+		sb_append(&out, d->batch.buf + off, len);
+		if (emb_chain_seal_at(&d->chain, &out, start) < 0)
+			err = EIO;
+		sb_putc(&out, '\n');
+		lines++;
+		off += len + 1;
+	}
+	if (out.oom || d->batch.oom)
 		err = ENOMEM;
+	if (!err)
+		err = write_all(d->log_fd, out.buf, out.len, &done);
+	if (!err && fdatasync(d->log_fd) < 0)
+		err = errno;
+	d->log_size += done;
 	if (err) {
 		uint64_t lost = d->batch.oom ? d->events_in_batch
-					     : count_lines(d->batch.buf + off, d->batch.len - off);
+					     : count_lines(out.buf + done, out.len - done);
 
+		if (lost > d->events_in_batch)
+			lost = d->events_in_batch;
 		d->events_lost += lost;
 		d->events_written += d->events_in_batch - lost;
 		if (err != d->last_write_errno)
 			fprintf(stderr, "embargod: writing %s: %s; %llu events lost so far\n",
 				d->log_path, strerror(err), (unsigned long long)d->events_lost);
 		d->last_write_errno = err;
+		/* Whatever reached the file is the chain now; the next batch says so. */
+		d->chain = saved;
+		chain_resume(d, "restart");
 	} else {
 		d->events_written += d->events_in_batch;
 		d->last_write_errno = 0;
+		d->chain_record_due = false;
+		if (emb_chain_anchor_write(d->anchor_path, &d->chain) < 0 && !d->anchor_failed) {
+			fprintf(stderr, "embargod: cannot write %s: %s\n", d->anchor_path,
+				strerror(errno));
+			d->anchor_failed = true;
+		}
 	}
+	(void)lines;
 	d->events_in_batch = 0;
 	sb_free(&d->batch);
+	sb_free(&out);
 }
 
 int daemon_start_events(struct daemon *d)
@@ -654,11 +813,60 @@ int daemon_start_events(struct daemon *d)
 	return 0;
 }
 
+/* How often the kernel's drop counters are read for drop records. */
+#define DROP_CHECK_NS (200 * 1000000LL)
+
+/*
+ * Events the kernel could not queue (ring buffer full, no scratch slot) are counted per CPU;
+ * when the count grows, the log gets a record of its own saying how many were lost, so that
+ * events logged + drops recorded = decisions made.
+ */
+static void check_drops(struct daemon *d, bool now)
+{
+	uint64_t counters[EMB_CNT_MAX] = { 0 }, total;
+	int64_t t = clock_ns(CLOCK_MONOTONIC);
+	char time[48];
+	struct json j;
+
+	if (!d->enf.skel || (!now && t - d->drops_checked_ns < DROP_CHECK_NS))
+		return;
+	d->drops_checked_ns = t;
+	if (enforcer_counters(&d->enf, counters))
+		return;
+	total = counters[EMB_CNT_RINGBUF_FULL] + counters[EMB_CNT_SCRATCH_BUSY];
+	if (total == d->drops_logged)
+		return;
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "drop");
+	json_u64(&j, "count", total - d->drops_logged);
+	json_u64(&j, "total", total);
+	json_u64(&j, "ringbuf_full", counters[EMB_CNT_RINGBUF_FULL]);
+	json_u64(&j, "scratch_busy", counters[EMB_CNT_SCRATCH_BUSY]);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	d->drops_logged = total;
+}
+
 void daemon_drain_events(struct daemon *d)
 {
 	if (!d->rb)
 		return;
 	ring_buffer__consume(d->rb);
+	check_drops(d, false);
+	flush_batch(d);
+}
+
+void daemon_final_drain(struct daemon *d)
+{
+	if (!d->rb)
+		return;
+	ring_buffer__consume(d->rb);
+	check_drops(d, true);
 	flush_batch(d);
 }
 
@@ -703,6 +911,8 @@ int daemon_control_listen(struct daemon *d)
 
 #define STATUS_MAX_PENDING 100
 
+static void check_drops(struct daemon *d, bool now);
+
 static void status_reply(struct daemon *d, struct strbuf *sb)
 {
 	static const char *const counter_names[EMB_CNT_MAX] = {
@@ -728,6 +938,8 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	char started[48], loaded[48], policy_hex[65];
 	struct json j, jc;
 
+	/* Drops so far go into the log as a record (written after this reply). */
+	check_drops(d, true);
 	enforcer_counters(&d->enf, counters);
 	emb_format_rfc3339(d->started_ns, started, sizeof(started));
 	emb_format_rfc3339(g->loaded_ns, loaded, sizeof(loaded));
@@ -781,12 +993,17 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_raw(&j, "policy_files", files.buf);
 	json_raw(&j, "pending_rules", pending.buf);
 	json_str(&j, "log", d->log_path);
+	json_u64(&j, "log_seq", d->chain.seq);
+	json_u64(&j, "log_rotations", d->rotations);
+	if (d->last_write_errno)
+		json_str(&j, "log_error", strerror(d->last_write_errno));
 	json_u64(&j, "events_written", d->events_written);
 	json_u64(&j, "events_dropped",
 		 counters[EMB_CNT_RINGBUF_FULL] + counters[EMB_CNT_SCRATCH_BUSY] + d->events_lost +
 			 d->events_malformed);
 	json_raw(&j, "counters", cnt.buf);
 	fanguard_status(&d->fanguard, &j);
+	sinks_status(&d->sinks, &j);
 	json_end(&j);
 	sb_free(&files);
 	sb_free(&cnt);
@@ -909,4 +1126,6 @@ void daemon_cleanup(struct daemon *d)
 	generation_free(&d->staged);
 	sb_free(&d->batch);
 	d->control_fd = d->inotify_fd = d->log_fd = -1;
+	/* After the last drain: the last events are queued already. */
+	sinks_close(&d->sinks);
 }

@@ -4,11 +4,14 @@
 #define EMBARGOD_DAEMON_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "enforcer.h"
 #include "fanguard.h"
+#include "sinks.h"
+#include "logchain.h"
 #include "sign.h"
 #include "policy.h"
 #include "resolve.h"
@@ -72,6 +75,24 @@ struct daemon {
 	int last_write_errno;
 	struct strbuf batch;
 	int64_t started_ns;
+	char hostname[256];
+	struct emb_chain chain;	  /* the log's hash chain: the next seq, the last hash */
+	bool chain_record_due;	  /* the next write starts with a "chain" record */
+	const char *chain_reason; /* its reason: "new", "restart", "rotated" */
+	const char *chain_broken; /* "torn", "unsealed" or NULL */
+	struct strbuf pending;	  /* raw bytes to write first (a newline ending a torn line) */
+	bool pending_raw;
+	char anchor_path[PATH_MAX + 16];
+	bool anchor_failed;
+	uint64_t log_size;     /* bytes in the current log file */
+	uint64_t log_max_size; /* rotate beyond this many bytes (0: never) */
+	unsigned log_keep;     /* rotated files kept: LOG.1 ... LOG.N */
+	uint64_t rotations;
+	char rotated_name[PATH_MAX + 16]; /* what the previous file is called after rotation */
+	bool want_audit, want_journal;	  /* --audit, --journal */
+	struct sinks sinks;
+	uint64_t drops_logged;	  /* kernel drops already written as drop records */
+	int64_t drops_checked_ns; /* CLOCK_MONOTONIC of the last look at the drop counters */
 };
 
 void daemon_init(struct daemon *d);
@@ -106,6 +127,8 @@ void daemon_resolve_timer(struct daemon *d);
 int daemon_open_log(struct daemon *d);
 int daemon_start_events(struct daemon *d);
 void daemon_drain_events(struct daemon *d);
+/* The same, reading the drop counters whatever the time: before exit, and in tests' reach. */
+void daemon_final_drain(struct daemon *d);
 /* Adds one decision record (LEN bytes, as from the ring buffer) to the batch the drain writes. */
 void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len);
 

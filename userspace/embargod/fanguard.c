@@ -22,6 +22,8 @@
 #include <sys/fanotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #include "event_log.h"
 #include "fanguard.h"
@@ -353,12 +355,58 @@ static void decide_open(struct fanguard *fg, const struct stat *st, struct decis
 /* ---- the log record ---- */
 
 /* Best effort: the task waits for our answer, so its /proc entry is there. */
+/* Reads a small /proc/PID/NAME file into BUF (NUL-terminated); its length or -1. */
+static ssize_t proc_read(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/* The cgroup v2 id of PID: the inode of its cgroup's directory in cgroupfs; 0 unknown. */
+static uint64_t proc_cgroup_id(pid_t pid)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char buf[4096], dir[PATH_MAX + 64], *p;
+	struct stat st;
+
+	if (proc_read(pid, "cgroup", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "0::");
+	if (!p)
+		return 0;
+	p += 3;
+	p[strcspn(p, "\n")] = 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		struct statfs sf;
+
+		if (statfs(roots[i], &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+			continue;
+		snprintf(dir, sizeof(dir), "%s%s", roots[i], p);
+		if (stat(dir, &st) == 0)
+			return (uint64_t)st.st_ino;
+	}
+	return 0;
+}
+
 void fanguard_proc_ids(pid_t pid, struct emb_event *e)
 {
 	char path[64], buf[4096];
 	ssize_t n;
 	int fd;
 
+	e->auid = proc_read(pid, "loginuid", buf, 32) > 0 ? (uint32_t)strtoul(buf, NULL, 10)
+							  : (uint32_t)-1;
+	e->cgroup_id = proc_cgroup_id(pid);
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

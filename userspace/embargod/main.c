@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"                [--tier auto|lsm|tracepoint] [--log FILE] [--control SOCKET]\n"
 		"                [--fanotify-scope PATH]... [--dpkg-root DIR] [--state DIR]\n"
 		"                [--trusted-key PUBFILE]... [--admin-group GROUP] [--force]\n"
+		"                [--log-max-size BYTES] [--log-keep N] [--audit] [--journal]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
 		"\n"
 		"  --policy FILE|DIR  policy file, or directory of *.policy files "
@@ -46,6 +47,13 @@ static void usage(FILE *f)
 		"  --tier TIER        auto (lsm when the kernel runs BPF LSM, else tracepoint), "
 		"lsm, tracepoint\n"
 		"  --log FILE         audit log, one JSON object a line (default " DEFAULT_LOG ")\n"
+		"  --log-max-size BYTES  rotate the log beyond this size (K, M, G suffixes; 0: "
+		"never;\n"
+		"                     default 100M)\n"
+		"  --log-keep N       rotated logs kept (LOG.1 ... LOG.N; default 10)\n"
+		"  --audit            also send every decision to the Linux audit subsystem\n"
+		"                     (a MAC_CHECK record: ausearch -m MAC_CHECK -i)\n"
+		"  --journal          also send every decision to journald (syslog without it)\n"
 		"  --control SOCKET   control socket for the embargo CLI "
 		"(default " EMB_CONTROL_DEFAULT ")\n"
 		"  --fanotify-scope PATH\n"
@@ -86,6 +94,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		{ "trusted-key", required_argument, NULL, 'k' },
 		{ "admin-group", required_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "log-max-size", required_argument, NULL, 'M' },
+		{ "log-keep", required_argument, NULL, 'K' },
+		{ "audit", no_argument, NULL, 'A' },
+		{ "journal", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -186,6 +198,37 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		case 'F':
 			d->force = true;
 			break;
+		case 'A':
+			d->want_audit = true;
+			break;
+		case 'J':
+			d->want_journal = true;
+			break;
+		case 'M': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (end == optarg || (*end && end[1]) || (*end && !strchr("KMG", *end))) {
+				fprintf(stderr, "embargod: --log-max-size: '%s' is not a size\n",
+					optarg);
+				return -EINVAL;
+			}
+			v <<= *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+			d->log_max_size = v;
+			break;
+		}
+		case 'K': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 1000) {
+				fprintf(stderr, "embargod: --log-keep: 1 to 1000, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			d->log_keep = (unsigned)v;
+			break;
+		}
 		case 'v':
 			enforcer_verbose = true;
 			break;
@@ -339,6 +382,8 @@ int main(int argc, char **argv)
 	d.log_path = DEFAULT_LOG;
 	d.control_path = EMB_CONTROL_DEFAULT;
 	d.state_dir = DEFAULT_STATE;
+	d.log_max_size = 100u << 20;
+	d.log_keep = 10;
 	if (parse_args(&d, argc, argv, &check_only))
 		return 2;
 	raise_nofile_limit();
@@ -362,6 +407,10 @@ int main(int argc, char **argv)
 	}
 	if (daemon_open_log(&d) || daemon_control_listen(&d))
 		return 1;
+	/* A sink that cannot be set up is a warning: enforcement comes first. */
+	sinks_open(&d.sinks, d.want_audit, d.want_journal, err, sizeof(err));
+	if (err[0])
+		fprintf(stderr, "embargod: %s\n", err);
 
 	r = enforcer_load(&d.enf, d.tier_choice, err, sizeof(err));
 	if (r) {
@@ -388,7 +437,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	r = run_loop(&d);
-	daemon_drain_events(&d);
+	daemon_final_drain(&d);
 	daemon_cleanup(&d);
 	if (r) {
 		fprintf(stderr, "embargod: %s\n", strerror(-r));

@@ -207,9 +207,9 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 	if (!allow_empty && written_rules(&g->policy) == 0 && cur->id &&
 	    written_rules(&cur->policy) > 0) {
 		snprintf(msg, sizeof(msg),
-			 "the policy is empty and would replace %zu rules in force "
+			 "the policy is empty and would replace %zu rule%s in force "
 			 "(--allow-empty overrides)",
-			 written_rules(&cur->policy));
+			 written_rules(&cur->policy), written_rules(&cur->policy) == 1 ? "" : "s");
 		why_add(why, json, msg);
 		r = -EPERM;
 	}

@@ -119,6 +119,12 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 	json_u64(&j, "ppid", e->ppid);
 	json_u64(&j, "uid", e->uid);
 	json_u64(&j, "gid", e->gid);
+	if (e->auid != (uint32_t)-1)
+		json_u64(&j, "auid", e->auid);
+	if (e->cgroup_id)
+		json_u64(&j, "cgroup_id", e->cgroup_id);
+	if (ctx->host)
+		json_str(&j, "host", ctx->host);
 	if (e->comm[0]) {
 		json_strn(&j, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
 	} else {

@@ -17,6 +17,7 @@ struct emb_event_ctx {
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME when the record was read */
 	const char *policy_sha256;  /* the deciding policy's sha256 (hex), or NULL */
 	uint64_t policy_version;    /* its version line, 0 when it has none */
+	const char *host;	    /* this machine's name, or NULL */
 };
 
 const char *emb_tier_name(unsigned tier);	/* "lsm", "tracepoint", "none" */

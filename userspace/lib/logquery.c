@@ -138,6 +138,64 @@ int emb_log_read_line(FILE *f, char *buf, size_t size, size_t *ret_len)
 	return over ? -E2BIG : 0;
 }
 
+static bool str_in(const char *s, const char *const *v)
+{
+	for (; *v; v++)
+		if (!strcmp(s, *v))
+			return true;
+	return false;
+}
+
+int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *arg,
+		       const char **ret_want)
+{
+	static const char *const verdicts[] = { "deny", "audit", "allow", NULL };
+	static const char *const events[] = { "exec", "mmap", "open", "kill", NULL };
+	unsigned long long uid;
+	char *end;
+
+	if (!strcmp(name, "since") || !strcmp(name, "until")) {
+		bool since = name[0] == 's';
+
+		if (emb_log_parse_time(arg, since ? &f->since : &f->until) < 0) {
+			*ret_want = "an RFC 3339 time (like 2026-11-28T01:02:03Z)";
+			return -EINVAL;
+		}
+		if (since)
+			f->has_since = true;
+		else
+			f->has_until = true;
+	} else if (!strcmp(name, "key")) {
+		f->key = arg;
+	} else if (!strcmp(name, "verdict")) {
+		if (!str_in(arg, verdicts)) {
+			*ret_want = "deny, audit or allow";
+			return -EINVAL;
+		}
+		f->verdict = arg;
+	} else if (!strcmp(name, "path")) {
+		f->path_glob = arg;
+	} else if (!strcmp(name, "uid")) {
+		errno = 0;
+		uid = strtoull(arg, &end, 10);
+		if (errno || !*arg || *end || *arg == '-' || uid > UINT32_MAX) {
+			*ret_want = "a number";
+			return -EINVAL;
+		}
+		f->uid = uid;
+		f->has_uid = true;
+	} else if (!strcmp(name, "event")) {
+		if (!str_in(arg, events)) {
+			*ret_want = "exec, mmap, open or kill";
+			return -EINVAL;
+		}
+		f->event = arg;
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static bool str_is(const char *got, const char *want)
 {
 	return !want || (got && !strcmp(got, want));

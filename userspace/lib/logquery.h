@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Where embargod writes the audit log unless told otherwise. */
+#define EMB_LOG_DEFAULT_PATH "/var/log/embargo/events.jsonl"
 /* Longer lines are malformed: embargod never writes one this long. */
 #define EMB_LOG_MAX_LINE (64 * 1024)
 /* Distinct (key, verdict) and (path, key, verdict) a summary tracks; the rest count as other. */
@@ -41,6 +43,14 @@ struct emb_log_filter {
 	bool has_uid;
 	unsigned long long uid;
 };
+
+/*
+ * Sets what the filter option NAME ("since", "until", "key", "verdict", "path", "uid", "event":
+ * those of embargo log) asks for in F, from ARG (kept, not copied). Returns 0, -EINVAL when ARG
+ * is not a value NAME takes (*RET_WANT then says what it takes), -ENOENT for another NAME.
+ */
+int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *arg,
+		       const char **ret_want);
 
 /* The fields of one log line a query looks at; strings malloc'd, NULL when absent. */
 struct emb_log_event {
