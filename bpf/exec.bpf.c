@@ -300,14 +300,14 @@ static long emb_lookup_step(__u32 index, void *ctx)
  * (sha256= rules, lsm tier: LSM is a constant), then each directory above it, nearest first.
  * So an exact file beats its content, which beats any directory, and a deeper directory beats
  * a shallower one. embargod has already merged rules that name the same key (deny > audit >
- * allow).
+ * allow). META is the rule map's meta entry when the caller has looked it up already, or NULL.
  */
 static __always_inline void emb_decide(struct file *file, void *rules, struct emb_decision *d,
-				       __u8 op, int lsm)
+				       __u8 op, int lsm, struct emb_rule_value *meta)
 {
 	struct emb_lookup_walk lw = { .rules = rules, .d = d, .op = op };
 	struct emb_rule_key key = {};
-	struct emb_rule_value *v, *meta;
+	struct emb_rule_value *v;
 	__u8 dirs = op == EMB_OP_KEY_OPEN ? EMB_META_DIRS_OPEN : EMB_META_DIRS_EXEC;
 	__u8 sha = op == EMB_OP_KEY_OPEN ? EMB_META_SHA256_OPEN : EMB_META_SHA256_EXEC;
 
@@ -324,8 +324,10 @@ static __always_inline void emb_decide(struct file *file, void *rules, struct em
 		return;
 	}
 
-	__builtin_memset(&key, 0, sizeof(key));
-	meta = bpf_map_lookup_elem(rules, &key);
+	if (!meta) {
+		__builtin_memset(&key, 0, sizeof(key));
+		meta = bpf_map_lookup_elem(rules, &key);
+	}
 	if (!meta)
 		return;
 	if (lsm && (meta->flags & sha) && emb_decide_digest(file, rules, d, op, meta->generation))
@@ -471,9 +473,9 @@ static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_
 		return EMB_VERDICT_ALLOW;
 	}
 	if (tier == EMB_TIER_LSM)
-		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 1);
+		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 1, NULL);
 	else
-		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 0);
+		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 0, NULL);
 	if (!d.matched && tier == EMB_TIER_TRACEPOINT &&
 	    (emb_hash_flags() & EMB_META_SHA256_EXEC) && emb_internal_mount(bprm->file)) {
 		/*
@@ -521,7 +523,7 @@ static __always_inline int emb_mmap_verdict(struct file *file)
 	rules = bpf_map_lookup_elem(&policy, &zero);
 	if (!rules)
 		return 0;
-	emb_decide(file, rules, &d, EMB_OP_KEY_EXEC, 1);
+	emb_decide(file, rules, &d, EMB_OP_KEY_EXEC, 1, NULL);
 	if (!d.matched || d.rule.verdict != EMB_VERDICT_DENY)
 		return 0;
 	emb_count(EMB_CNT_DENIED);
@@ -547,7 +549,8 @@ static __always_inline int emb_open_verdict(struct file *file)
 	meta = bpf_map_lookup_elem(rules, &key);
 	if (!meta || !(meta->flags & EMB_META_OPEN))
 		return 0;
-	emb_decide(file, rules, &d, EMB_OP_KEY_OPEN, 1);
+	/* The meta entry said open rules exist: the decision need not look it up again. */
+	emb_decide(file, rules, &d, EMB_OP_KEY_OPEN, 1, meta);
 	if (!d.matched || d.rule.verdict == EMB_VERDICT_ALLOW)
 		return 0;
 	if (d.rule.verdict == EMB_VERDICT_DENY)
@@ -670,7 +673,7 @@ int emb_iter_running(struct bpf_iter__task *ctx)
 		return 0;
 	rules = bpf_map_lookup_elem(&policy, &zero);
 	if (rules)
-		emb_decide(exe, rules, &d, EMB_OP_KEY_EXEC, 0);
+		emb_decide(exe, rules, &d, EMB_OP_KEY_EXEC, 0, NULL);
 	else
 		emb_dentry_key(BPF_CORE_READ(exe, f_path.dentry), &d.ino, &d.dev);
 	rec.pid = task->tgid;

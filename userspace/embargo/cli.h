@@ -30,6 +30,12 @@ struct emb_diags;
 /* Prints policy diagnostics, one "FILE:LINE:COL: message" a line, to stderr. */
 void cli_print_diags(const struct emb_diags *diags);
 
+/*
+ * Sends REQUEST to embargod and returns its reply in *REPLY (malloc'd): 0, or -1 after saying
+ * why not (embargod not running, unreachable, or its reply is an error).
+ */
+int cli_ask(struct cli *cli, const char *request, char **reply);
+
 /* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses the options every command takes (--json, --control); returns argv index of the rest. */

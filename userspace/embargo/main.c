@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* embargo: the admins' and auditors' command line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "control.h"
+#include "json_read.h"
 #include "policy.h"
 #include "strbuf.h"
 
@@ -142,4 +144,29 @@ int main(int argc, char **argv)
 			return commands[i].func(&cli, argc - first, argv + first);
 	cli_error(&cli, "unknown command '%s' (see 'embargo help')", argv[first]);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_ask(struct cli *cli, const char *request, char **reply)
+{
+	char *err;
+	int r = emb_control_request(cli->control_path, request, reply);
+
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		cli_error(cli, "embargod is not running (nothing listens on %s)",
+			  cli->control_path);
+		return -1;
+	}
+	if (r) {
+		cli_error(cli, "cannot ask embargod at %s: %s", cli->control_path, strerror(-r));
+		return -1;
+	}
+	err = json_get_string(*reply, "error");
+	if (err) {
+		cli_error(cli, "embargod: %s", err);
+		free(err);
+		free(*reply);
+		*reply = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -55,41 +55,6 @@ static int push_option(struct cli *cli, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-/* Reads FILE whole, at most LIMIT bytes. 0 or -errno. */
-static int slurp(const char *path, size_t limit, char **out, size_t *len)
-{
-	struct strbuf sb = { 0 };
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		sb_append(&sb, buf, (size_t)n);
-		if (sb.len > limit) {
-			r = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	if (!r && sb.oom)
-		r = -ENOMEM;
-	if (r) {
-		sb_free(&sb);
-		return r;
-	}
-	*len = sb.len;
-	*out = sb.len ? sb_steal(&sb) : strdup("");
-	return *out ? 0 : -ENOMEM;
-}
-
 /* embargod's reply: an error (with the list of reasons) or what is in force now. */
 static int print_reply(struct cli *cli, const char *file, const char *reply)
 {
@@ -156,14 +121,14 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s", push_usage);
 		return CLI_EXIT_USAGE;
 	}
-	r = slurp(argv[first], EMB_CONTROL_MAX_PAYLOAD, &policy, &len);
+	r = sb_read_file(argv[first], EMB_CONTROL_MAX_PAYLOAD, &policy, &len);
 	if (r) {
 		cli_error(cli, "push: %s: %s", argv[first],
 			  r == -EFBIG ? "larger than a policy may be" : strerror(-r));
 		return CLI_EXIT_FAIL;
 	}
 	snprintf(sig_path, sizeof(sig_path), "%s.sig", argv[first]);
-	r = slurp(o.sig ? o.sig : sig_path, 4096, &sig, &sig_len);
+	r = sb_read_file(o.sig ? o.sig : sig_path, 4096, &sig, &sig_len);
 	if (r && (o.sig || r != -ENOENT)) {
 		cli_error(cli, "push: %s: %s", o.sig ? o.sig : sig_path, strerror(-r));
 		goto out;
@@ -206,8 +171,8 @@ out:
 
 int cmd_policy(struct cli *cli, int argc, char **argv)
 {
-	char *reply = NULL, *err;
-	int first, r;
+	char *reply = NULL;
+	int first;
 
 	/* "policy show [--json] [--control SOCKET]": the options come after the verb. */
 	if (argc < 2 || strcmp(argv[1], "show")) {
@@ -221,23 +186,8 @@ int cmd_policy(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "policy show: unexpected argument '%s'", argv[first + 1]);
 		return CLI_EXIT_USAGE;
 	}
-	r = emb_control_request(cli->control_path, "policy", &reply);
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		cli_error(cli, "embargod is not running (nothing listens on %s)",
-			  cli->control_path);
+	if (cli_ask(cli, "policy", &reply))
 		return CLI_EXIT_FAIL;
-	}
-	if (r) {
-		cli_error(cli, "cannot ask embargod at %s: %s", cli->control_path, strerror(-r));
-		return CLI_EXIT_FAIL;
-	}
-	err = json_get_string(reply, "error");
-	if (err) {
-		cli_error(cli, "embargod: %s", err);
-		free(err);
-		free(reply);
-		return CLI_EXIT_FAIL;
-	}
 	if (cli->json) {
 		printf("%s\n", reply);
 	} else {

@@ -56,8 +56,8 @@ static void print_limits(const char *reply)
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	char *reply = NULL, *err;
-	int first, r;
+	char *reply = NULL;
+	int first;
 
 	first = cli_common_options(cli, argc, argv, status_usage);
 	if (first < 0)
@@ -66,23 +66,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "status: unexpected argument '%s'", argv[first]);
 		return CLI_EXIT_USAGE;
 	}
-	r = emb_control_request(cli->control_path, "status", &reply);
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		cli_error(cli, "embargod is not running (nothing listens on %s)",
-			  cli->control_path);
+	if (cli_ask(cli, "status", &reply))
 		return CLI_EXIT_FAIL;
-	}
-	if (r) {
-		cli_error(cli, "cannot ask embargod at %s: %s", cli->control_path, strerror(-r));
-		return CLI_EXIT_FAIL;
-	}
-	err = json_get_string(reply, "error");
-	if (err) {
-		cli_error(cli, "embargod: %s", err);
-		free(err);
-		free(reply);
-		return CLI_EXIT_FAIL;
-	}
 	if (cli->json) {
 		printf("%s\n", reply);
 	} else {

@@ -99,41 +99,6 @@ static int stage_finish(struct daemon *d, struct generation *g, struct emb_diags
 	return r;
 }
 
-/* Reads all of PATH (at most EMB_POLICY_MAX_FILE_SIZE bytes) into *BUF. 0 or -errno. */
-static int read_all(const char *path, char **buf, size_t *len)
-{
-	struct strbuf sb = { 0 };
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		sb_append(&sb, chunk, (size_t)n);
-		if (sb.len > EMB_POLICY_MAX_FILE_SIZE) {
-			r = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	if (!r && sb.oom)
-		r = -ENOMEM;
-	if (r) {
-		sb_free(&sb);
-		return r;
-	}
-	*len = sb.len;
-	*buf = sb.len ? sb_steal(&sb) : strdup("");
-	return *buf ? 0 : -ENOMEM;
-}
-
 int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
 			    const char *sig_text, char *signer, size_t signer_size, char *why,
 			    size_t why_size)
@@ -172,7 +137,7 @@ static int files_digest_and_verify(struct daemon *d, struct generation *g)
 		char *buf = NULL, *sig = NULL, sig_path[PATH_MAX], why[PATH_MAX + 128];
 		size_t len = 0, sig_len = 0;
 
-		r = read_all(g->policy.files[i], &buf, &len);
+		r = sb_read_file(g->policy.files[i], EMB_POLICY_MAX_FILE_SIZE, &buf, &len);
 		if (r) {
 			fprintf(stderr, "embargod: %s: %s\n", g->policy.files[i], strerror(-r));
 			break;
@@ -180,7 +145,7 @@ static int files_digest_and_verify(struct daemon *d, struct generation *g)
 		EVP_DigestUpdate(ctx, buf, len);
 		if (d->n_trusted) {
 			snprintf(sig_path, sizeof(sig_path), "%s.sig", g->policy.files[i]);
-			if (read_all(sig_path, &sig, &sig_len) < 0)
+			if (sb_read_file(sig_path, EMB_POLICY_MAX_FILE_SIZE, &sig, &sig_len) < 0)
 				sig = NULL;
 			r = daemon_verify_signature(d, g->policy.files[i], buf, len, sig, g->signer,
 						    sizeof(g->signer), why, sizeof(why));
@@ -210,10 +175,10 @@ int daemon_prepare_policy(struct daemon *d)
 		size_t len = 0, sig_len = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", d->state_dir, PUSH_POLICY_NAME);
-		r = read_all(path, &buf, &len);
+		r = sb_read_file(path, EMB_POLICY_MAX_FILE_SIZE, &buf, &len);
 		if (!r) {
 			snprintf(msg, sizeof(msg), "%s.sig", path);
-			if (read_all(msg, &sig, &sig_len) < 0)
+			if (sb_read_file(msg, EMB_POLICY_MAX_FILE_SIZE, &sig, &sig_len) < 0)
 				sig = NULL;
 			r = daemon_verify_signature(d, path, buf, len, sig, g->signer,
 						    sizeof(g->signer), msg, sizeof(msg));

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 
@@ -212,4 +215,38 @@ void json_raw(struct json *j, const char *name, const char *value)
 {
 	json_name(j, name);
 	sb_puts(j->sb, value);
+}
+
+int sb_read_file(const char *path, size_t limit, char **out, size_t *len)
+{
+	struct strbuf sb = { 0 };
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		sb_append(&sb, chunk, (size_t)n);
+		if (sb.len > limit) {
+			r = -EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (!r && sb.oom)
+		r = -ENOMEM;
+	if (r) {
+		sb_free(&sb);
+		return r;
+	}
+	*len = sb.len;
+	*out = sb.len ? sb_steal(&sb) : strdup("");
+	return *out ? 0 : -ENOMEM;
 }

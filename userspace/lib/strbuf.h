@@ -22,6 +22,11 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the string over to the caller (an empty string if nothing was written); NULL on OOM. */
 char *sb_steal(struct strbuf *sb);
+/*
+ * Reads all of PATH, at most LIMIT bytes, into *OUT (malloc'd, NUL-terminated; *LEN bytes).
+ * Returns 0, -EFBIG past LIMIT, or -errno.
+ */
+int sb_read_file(const char *path, size_t limit, char **out, size_t *len);
 
 /*
  * JSON object writing: json_begin() writes "{", each json_* field writes ",\"name\":value"
