@@ -15,7 +15,7 @@ CPPFLAGS += -D_GNU_SOURCE -Ibpf -Iuserspace/lib -I$(OUTPUT)
 override CFLAGS += $(WARNINGS) -std=gnu11 -MMD -MP
 LIBS_BPF := -lbpf -lelf -lz
 # What userspace/lib needs beyond libc (hashing, ELF notes): the CLI and the unit tests link it.
-LIBS_LIB := -lcrypto -lelf
+LIBS_LIB := -lcrypto -lelf -pthread
 # The daemon's audit and journal sinks (--audit, --journal) and their sending thread.
 LIBS_SINKS := -laudit -lsystemd -pthread
 
@@ -133,7 +133,7 @@ vmtest: all
 # Installs what building and testing need on Debian 12 (as root).
 DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
-	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium
+	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium rpm jq
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)

@@ -56,6 +56,7 @@ enum emb_op {
 #define EMB_EVENT_F_SHA256	   (1U << 3) /* sha256 holds the file's content hash */
 #define EMB_EVENT_F_BY_SHA256	   (1U << 4) /* the deciding rule is a sha256= rule */
 #define EMB_EVENT_F_ESCAPED	   (1U << 5) /* held for a hash, but resumed before the kill */
+#define EMB_EVENT_F_WOULD_DENY	   (1U << 6) /* audit mode: a deny rule decided, softened to audit */
 
 /* Counters, one slot each in the per-CPU array "counters". */
 enum emb_counter {
@@ -110,13 +111,19 @@ struct emb_rule_key {
 #define EMB_META_SHA256_OPEN (1U << 3) /* sha256= open rules */
 #define EMB_META_OPEN	     (1U << 4) /* any open rule */
 
+/*
+ * Flags of the other entries. A bit of its own, not one of the EMB_META_* bits, so that no
+ * value of the byte means two things.
+ */
+#define EMB_RULE_F_WOULD_DENY (1U << 7) /* audit mode turned this deny into audit */
+
 /* What the rule map says about a key: a file, a directory or a content rule. */
 struct emb_rule_value {
 	__u32 rule_id;	  /* index into the policy generation's rule table */
 	__u32 generation; /* policy generation that wrote this entry */
 	__u8 verdict;	  /* enum emb_verdict, already turned into audit in audit mode */
 	__u8 is_dir;
-	__u8 flags; /* meta entry: EMB_META_* */
+	__u8 flags; /* meta entry: EMB_META_*; others: EMB_RULE_F_* */
 	__u8 pad[5];
 };
 
@@ -148,7 +155,8 @@ struct emb_digest_cache {
 		__u32 rule_id;
 		__u8 verdict;
 		__u8 matched;
-		__u8 pad[2];
+		__u8 flags; /* the rule's EMB_RULE_F_* */
+		__u8 pad;
 	} cached[2]; /* [op - 1] */
 };
 

@@ -253,6 +253,7 @@ static __always_inline int emb_decide_digest(struct file *file, void *rules, str
 		d->rule.rule_id = c->cached[i].rule_id;
 		d->rule.generation = gen;
 		d->rule.verdict = c->cached[i].verdict;
+		d->rule.flags = c->cached[i].flags;
 		d->flags |= EMB_EVENT_F_BY_SHA256;
 		d->matched = 1;
 		return 1;
@@ -265,6 +266,7 @@ static __always_inline int emb_decide_digest(struct file *file, void *rules, str
 	if (v) {
 		c->cached[i].rule_id = v->rule_id;
 		c->cached[i].verdict = v->verdict;
+		c->cached[i].flags = v->flags;
 		d->rule = *v;
 		d->flags |= EMB_EVENT_F_BY_SHA256;
 		d->matched = 1;
@@ -430,6 +432,8 @@ static __always_inline void emb_emit(struct file *file, const char *filename,
 	e->verdict = d->rule.verdict;
 	e->tier = tier;
 	e->flags = d->flags;
+	if (d->rule.flags & EMB_RULE_F_WOULD_DENY)
+		e->flags |= EMB_EVENT_F_WOULD_DENY;
 	if (d->flags & EMB_EVENT_F_SHA256)
 		__builtin_memcpy(e->sha256, d->sha256, sizeof(e->sha256));
 	else
@@ -509,10 +513,20 @@ static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_
 	return d.rule.verdict;
 }
 
+/* Whether FILE is the program the current task runs (set before the exec maps it). */
+static __always_inline int emb_is_own_exe(struct file *file)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, mm, exe_file, f_inode) == BPF_CORE_READ(file, f_inode);
+}
+
 /*
  * An executable mapping of FILE: how the dynamic loader runs a program it was handed
  * ("ld.so ./banned") and how dlopen() loads a library. Only a denial acts and is logged: the
  * kernel maps every program it executes too, and that exec was decided (and logged) already.
+ * In audit mode a mapping enforce mode would refuse is logged, unless it is of the task's own
+ * program, for that same reason.
  */
 static __always_inline int emb_mmap_verdict(struct file *file)
 {
@@ -524,11 +538,18 @@ static __always_inline int emb_mmap_verdict(struct file *file)
 	if (!rules)
 		return 0;
 	emb_decide(file, rules, &d, EMB_OP_KEY_EXEC, 1, NULL);
-	if (!d.matched || d.rule.verdict != EMB_VERDICT_DENY)
+	if (!d.matched)
 		return 0;
-	emb_count(EMB_CNT_DENIED);
-	emb_emit(file, NULL, EMB_EVENT_MMAP, &d, EMB_TIER_LSM);
-	return -EPERM;
+	if (d.rule.verdict == EMB_VERDICT_DENY) {
+		emb_count(EMB_CNT_DENIED);
+		emb_emit(file, NULL, EMB_EVENT_MMAP, &d, EMB_TIER_LSM);
+		return -EPERM;
+	}
+	if ((d.rule.flags & EMB_RULE_F_WOULD_DENY) && !emb_is_own_exe(file)) {
+		emb_count(EMB_CNT_AUDITED);
+		emb_emit(file, NULL, EMB_EVENT_MMAP, &d, EMB_TIER_LSM);
+	}
+	return 0;
 }
 
 /*

@@ -235,6 +235,7 @@ log_line_ok path_rule_renamed "$T/renamed/touch" test-file deny
 log_wait_lines '"verdict":"audit"' 1
 log_line_ok audit_rule "$T/watched/touch" test-watch audit
 check "an allowed exec is not logged" sh -c "! grep -q '\"pid\":$pid_allow_exception,' '$T/events.jsonl'"
+check "enforce mode marks no would-be denial" sh -c "! grep -q would_deny '$T/events.jsonl'"
 
 # A reload that adds a rule takes effect; a broken one is refused and changes nothing.
 victim "$T/later/touch"
@@ -251,17 +252,38 @@ daemon_stop
 check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
 expect_runs after_sigterm "$T/banned/touch"
 
-# Audit mode: nothing is denied, every would-be denial is logged as audit.
+# Audit mode: nothing is denied, every would-be denial is logged as audit and marked so; an
+# audit rule's events are not. The summary answers "what would break if we enforce?".
 sed -i '$d' "$T/test.policy"
 mv "$T/renamed/touch" "$T/single/touch"
 : > "$T/events.jsonl"
 daemon_start "$T" --policy "$T/test.policy" --tier "$tier" --mode audit
 expect_runs audit_mode_dir "$T/banned/touch"
 expect_runs audit_mode_file "$T/single/touch"
-log_wait_lines '"verdict":"audit"' 2
+expect_runs audit_mode_file_again "$T/single/touch"
+expect_runs audit_mode_audit_rule "$T/watched/touch"
+log_wait_lines '"verdict":"audit"' 4
 log_line_ok audit_mode_dir "$T/banned/touch" test-dir audit
 log_line_ok audit_mode_file "$T/single/touch" test-file audit
+log_line_ok audit_mode_audit_rule "$T/watched/touch" test-watch audit
 check "audit mode logs no deny" sh -c "! grep -q '\"verdict\":\"deny\"' '$T/events.jsonl'"
+check "the deny rules' execs are marked \"would_deny\":true" sh -c \
+	"grep '\"pid\":$pid_audit_mode_dir,' '$T/events.jsonl' | grep -q '\"would_deny\":true' &&
+	grep '\"pid\":$pid_audit_mode_file,' '$T/events.jsonl' | grep -q '\"would_deny\":true'"
+check "the audit rule's exec is not" sh -c \
+	"! grep '\"pid\":$pid_audit_mode_audit_rule,' '$T/events.jsonl' | grep -q would_deny"
+embargo log --summary "$T/events.jsonl" > "$T/summary" 2>&1
+check "embargo log --summary: 3 would-be denials of 2 paths by 1 uid" \
+	grep -qx 'would be denied under enforce: 3 events, 2 paths, 1 uid' "$T/summary"
+check "the most denied path first, with its key and users" sh -c \
+	"grep -A2 '^would be denied' '$T/summary' | sed -n 2p |
+	grep -qE '^ +2  users=1 +test-file +$T/single/touch\$' &&
+	grep -A2 '^would be denied' '$T/summary' | sed -n 3p |
+	grep -qE '^ +1  users=1 +test-dir +$T/banned/touch\$'"
+embargo --json log --summary "$T/events.jsonl" > "$T/summary.json" 2>&1
+check "embargo --json log --summary: the would_deny object" grep -qF \
+	"\"would_deny\":{\"events\":3,\"paths\":2,\"uids\":1,\"top\":[{\"path\":\"$T/single/touch\",\"key\":\"test-file\",\"count\":2,\"users\":1},{\"path\":\"$T/banned/touch\",\"key\":\"test-dir\",\"count\":1,\"users\":1}]" \
+	"$T/summary.json"
 daemon_stop
 
 done_testing

@@ -357,4 +357,37 @@ daemon_stop
 check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
 expect_runs after_sigterm "$try_exec" "$FS/orig/touch"
 
+# Audit mode: content and open rules deny nothing, and each decision of theirs is logged as a
+# would-be denial. The second exec takes the lsm tier's cached verdict, the memfd the
+# tracepoint tier's hold.
+write_policy with-sha
+: > "$T/events.jsonl"
+# shellcheck disable=SC2086 # scope is words
+if daemon_start "$T" --policy "$T/test.policy" --tier "$tier" $scope --mode audit; then
+	expect_runs audit_mode_sha "$try_exec" "$FS/orig/touch"
+	expect_runs audit_mode_sha_again "$try_exec" "$FS/orig/touch"
+	expect_runs audit_mode_memfd "$try_exec" --memfd "$FS/orig/touch"
+	check "audit mode: the open rule's file opens" \
+		sh -c "[ \"\$(cat '$FS/secret/secret.txt')\" = secret ]"
+	log_wait_lines '"would_deny":true' 4
+	missing=""
+	for name in audit_mode_sha audit_mode_sha_again audit_mode_memfd; do
+		eval "pid=\$pid_$name"
+		grep "\"pid\":$pid," "$T/events.jsonl" | grep '"verdict":"audit","would_deny":true' |
+			grep -q '"key":"fg-sha"' || missing="$missing $name"
+	done
+	grep '"event":"open"' "$T/events.jsonl" | grep '"key":"fg-open"' |
+		grep -q '"would_deny":true' || missing="$missing open"
+	if [ -z "$missing" ]; then
+		ok "audit mode: each would-be denial is logged as audit, \"would_deny\":true"
+	else
+		not_ok "audit mode: each would-be denial is logged with would_deny" \
+			"missing:$missing" "$(cat "$T/events.jsonl")"
+	fi
+	check "audit mode logs no deny" sh -c "! grep -q '\"verdict\":\"deny\"' '$T/events.jsonl'"
+	daemon_stop
+else
+	not_ok "embargod starts in audit mode"
+fi
+
 done_testing

@@ -75,4 +75,31 @@ daemon_stop
 "$ldso" "$T/banned/dyn_touch" "$T/marker.after"
 check "after SIGTERM ld.so runs it again" [ -e "$T/marker.after" ]
 
+# Audit mode: the mappings run, and those enforce mode would refuse are logged as would-be
+# denials; the kernel's own mapping of a program it executes is not (the exec is logged).
+: > "$T/events.jsonl"
+daemon_start "$T" --policy "$T/test.policy" --tier lsm --mode audit
+"$ldso" "$T/banned/dyn_touch" "$T/marker.audit-ldso"
+check "audit mode: ld.so ./banned runs" [ -e "$T/marker.audit-ldso" ]
+out=$(EMBARGO_VICTIM_MARKER="$T/marker.audit-lib" "$bin/try_dlopen" "$T/banned/libvictim.so")
+check "audit mode: dlopen of the library works" \
+	sh -c "[ '$out' = 'dlopen=ok' ] && [ -e '$T/marker.audit-lib' ]"
+# shellcheck disable=SC2046 # the words are the fields
+set -- $("$bin/try_exec" "$T/banned/dyn_touch" "$T/marker.audit-exec")
+exec_pid=${1#pid=}
+check "audit mode: the program runs when executed ($*)" \
+	sh -c "[ '${3:-}' = exit=0 ] && [ -e '$T/marker.audit-exec' ]"
+log_wait_lines '"would_deny":true' 3
+for f in dyn_touch libvictim.so; do
+	n=$(grep '"event":"mmap"' "$T/events.jsonl" | grep "\"path\":\"$T/banned/$f\"" |
+		grep -c '"verdict":"audit","would_deny":true')
+	check "audit mode: the would-be denied mapping of $f is logged ($n)" [ "$n" -ge 1 ]
+done
+check "audit mode: the exec is logged as an exec, a would-be denial" sh -c \
+	"grep '\"pid\":$exec_pid,' '$T/events.jsonl' | grep '\"event\":\"exec\"' |
+	grep -q '\"would_deny\":true'"
+check "and not again as the kernel's mapping of the program" sh -c \
+	"! grep '\"pid\":$exec_pid,' '$T/events.jsonl' | grep -q '\"event\":\"mmap\"'"
+daemon_stop
+
 done_testing

@@ -123,7 +123,18 @@ static void test_format(void)
 	is_int((long long)json_get_u64(sb.buf, "uid"), 1000, "uid");
 	is_int((long long)json_get_u64(sb.buf, "generation"), 7, "generation");
 	ok(!strstr(sb.buf, "path_truncated"), "no flags when none are set");
+	ok(!strstr(sb.buf, "would_deny"), "no would_deny when it is not one");
 	sb_free(&sb);
+
+	/* Audit mode: a deny rule's decision, logged as audit and marked. */
+	e->verdict = EMB_VERDICT_AUDIT;
+	e->flags = EMB_EVENT_F_WOULD_DENY;
+	emb_event_format(&sb, e, &ctx);
+	ok(strstr(sb.buf, "\"verdict\":\"audit\",\"would_deny\":true,") != NULL,
+	   "a would-be denial: \"would_deny\":true next to its verdict");
+	ok(json_get_true(sb.buf, "would_deny"), "and reads back as true");
+	sb_free(&sb);
+	e->verdict = EMB_VERDICT_DENY;
 
 	e->flags = EMB_EVENT_F_PATH_TRUNCATED | EMB_EVENT_F_SIGNAL_FAILED;
 	ctx.key = NULL;

@@ -13,6 +13,7 @@
 #include "resolve.h"
 #include "tap.h"
 #include "tmptree.h"
+#include "treepolicy.h"
 
 static void make_link(const char *from, const char *to, bool symbolic)
 {
@@ -22,31 +23,6 @@ static void make_link(const char *from, const char *to, bool symbolic)
 	snprintf(b, sizeof(b), "%s/%s", tree_root, to);
 	if ((symbolic ? symlink(a, b) : link(a, b)) < 0)
 		diag("cannot link %s to %s", b, a);
-}
-
-/* Parses TEXT, where every "@" stands for the test's tree_root directory, and resolves it. */
-static int load(struct emb_policy *p, struct emb_resolved *r, enum emb_mode mode, const char *text)
-{
-	struct emb_diags d = { 0 };
-	char buf[4096], *o = buf;
-	int err;
-
-	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
-		if (*c == '@')
-			o += sprintf(o, "%s", tree_root);
-		else
-			*o++ = *c;
-	}
-	*o = 0;
-	err = emb_policy_parse_buffer(p, "t.policy", buf, strlen(buf), &d);
-	if (!err)
-		err = emb_policy_check(p, &d);
-	if (!err)
-		err = emb_policy_resolve(p, mode, 1, r, &d);
-	for (size_t i = 0; i < d.n; i++)
-		diag("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col, d.v[i].msg);
-	emb_diags_free(&d);
-	return err;
 }
 
 /* Explains ROOT/REL; returns emb_explain()'s result. */
@@ -101,7 +77,7 @@ static void test_enforce(void)
 	char want[PATH_MAX];
 	struct stat st;
 
-	if (!ok(load(&p, &r, EMB_MODE_ENFORCE, policy_text) == 0, "the policy resolves"))
+	if (!ok(tree_policy(&p, &r, EMB_MODE_ENFORCE, policy_text) == 0, "the policy resolves"))
 		return;
 
 	is_int(explain(&p, &r, "single", &x), 0, "a file a path= rule names");
@@ -162,7 +138,7 @@ static void test_audit_mode(void)
 	struct emb_resolved r = { 0 };
 	struct emb_explanation x;
 
-	if (!ok(load(&p, &r, EMB_MODE_AUDIT, policy_text) == 0,
+	if (!ok(tree_policy(&p, &r, EMB_MODE_AUDIT, policy_text) == 0,
 		"the policy resolves in audit mode"))
 		return;
 	is_int(explain(&p, &r, "tree/a", &x), 0, "audit mode: a file in the denied tree");
@@ -213,7 +189,7 @@ static void test_depth(void)
 	char path[PATH_MAX], near[PATH_MAX];
 
 	tree_dir("unrelated");
-	if (!ok(load(&p, &r, EMB_MODE_ENFORCE, "deny exec dir=@/unrelated key=u\n") == 0,
+	if (!ok(tree_policy(&p, &r, EMB_MODE_ENFORCE, "deny exec dir=@/unrelated key=u\n") == 0,
 		"a policy with a dir= rule elsewhere resolves"))
 		return;
 	make_deep("shallow", EMB_WALK_MAX - 1, path, sizeof(path));
@@ -250,8 +226,8 @@ static void test_depth(void)
 	}
 
 	/* Without dir= rules the kernel does not walk at all, so depth does not matter. */
-	if (ok(load(&files_only, &r_files, EMB_MODE_ENFORCE, "deny exec path=@/single key=s\n") ==
-		       0,
+	if (ok(tree_policy(&files_only, &r_files, EMB_MODE_ENFORCE,
+			   "deny exec path=@/single key=s\n") == 0,
 	       "a policy of path= rules only resolves")) {
 		ok(!r_files.has_dirs, "it has no dir= rules");
 		is_int(emb_explain(&files_only, &r_files, path, &x), 0,

@@ -14,36 +14,7 @@
 #include "resolve.h"
 #include "tap.h"
 #include "tmptree.h"
-
-/*
- * Parses TEXT, where every "@" stands for tree_root, and resolves it in MODE, or (MODE unset)
- * in the policy's own mode, as embargod does without --mode.
- */
-static int load(struct emb_policy *p, struct emb_resolved *r, enum emb_mode mode, const char *text)
-{
-	struct emb_diags d = { 0 };
-	char buf[4096], *o = buf;
-	int err;
-
-	for (const char *c = text; *c && o < buf + sizeof(buf) - 300; c++) {
-		if (*c == '@')
-			o += sprintf(o, "%s", tree_root);
-		else
-			*o++ = *c;
-	}
-	*o = 0;
-	err = emb_policy_parse_buffer(p, "t.policy", buf, strlen(buf), &d);
-	if (!err)
-		err = emb_policy_check(p, &d);
-	if (mode == EMB_MODE_UNSET)
-		mode = p->mode == EMB_MODE_AUDIT ? EMB_MODE_AUDIT : EMB_MODE_ENFORCE;
-	if (!err)
-		err = emb_policy_resolve(p, mode, 1, r, &d);
-	for (size_t i = 0; i < d.n; i++)
-		diag("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col, d.v[i].msg);
-	emb_diags_free(&d);
-	return err;
-}
+#include "treepolicy.h"
 
 /* Writes CONTENT to tree_root/REL. */
 static void write_file(const char *rel, const char *content)
@@ -95,7 +66,7 @@ static int check(enum emb_mode mode, const char *text, struct emb_policy *p,
 	int err;
 
 	*v = (struct emb_guard_violations){ 0 };
-	err = load(p, &r, mode, text);
+	err = tree_policy(p, &r, mode, text);
 	if (!err)
 		err = emb_guard_check(p, &r, &files, v);
 	emb_resolved_free(&r);
@@ -372,8 +343,8 @@ static void test_quoting_and_append(void)
 	struct emb_guard_files gone = { 0 };
 	char path[PATH_MAX];
 
-	if (!is_int(load(&p, &r, EMB_MODE_ENFORCE, "deny exec dir=\"@/sp ace\" key=init\n"), 0,
-		    "a rule whose value needs quotes resolves"))
+	if (!is_int(tree_policy(&p, &r, EMB_MODE_ENFORCE, "deny exec dir=\"@/sp ace\" key=init\n"),
+		    0, "a rule whose value needs quotes resolves"))
 		goto out;
 	is_int(emb_guard_check(&p, &r, &files, &v), 0, "is checked");
 	if (is_int((long long)v.n, 1, "one violation"))

@@ -24,6 +24,20 @@ static void test_scalars(void)
 	ok(!json_get_string(reply, "missing"), "an absent field is NULL");
 }
 
+static void test_true(void)
+{
+	static const char line[] = "{\"a\":true,\"b\":false,\"c\":\"true\",\"d\":truex,"
+				   "\"o\":{\"e\":true},\"f\": true }";
+
+	ok(json_get_true(line, "a"), "true is true");
+	ok(!json_get_true(line, "b"), "false is not");
+	ok(!json_get_true(line, "c"), "nor the string \"true\"");
+	ok(!json_get_true(line, "d"), "nor a longer word");
+	ok(!json_get_true(line, "e"), "nor a field of a nested object");
+	ok(json_get_true(line, "f"), "the last field, with blanks around it");
+	ok(!json_get_true(line, "missing"), "an absent field is not true");
+}
+
 static void test_string_array(void)
 {
 	static const char reply[] =
@@ -78,6 +92,7 @@ static void test_array_limit(void)
 int main(void)
 {
 	test_scalars();
+	test_true();
 	test_string_array();
 	test_array_limit();
 	return done_testing();

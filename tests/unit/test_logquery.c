@@ -76,6 +76,13 @@ static void test_time(void)
 	"\",\"tier\":\"lsm\",\"key\":\"" key "\",\"generation\":1,\"pid\":42,\"uid\":" uid         \
 	",\"gid\":0,\"comm\":\"x\",\"path\":\"" path "\",\"dev\":\"8:1\",\"ino\":5}"
 
+/* A would-be denial, as audit mode logs it. */
+#define WD_LINE(key, uid, path)                                                                    \
+	"{\"time\":\"2026-11-28T01:00:00Z\",\"event\":\"exec\",\"verdict\":\"audit\","             \
+	"\"would_deny\":true,\"tier\":\"lsm\",\"key\":\"" key "\",\"generation\":1,\"pid\":42,"    \
+	"\"uid\":" uid ",\"gid\":0,\"comm\":\"x\",\"path\":\"" path                                \
+	"\",\"dev\":\"8:1\",\"ino\":5}"
+
 static void test_filters(void)
 {
 	static const char line[] = LINE("2026-11-28T01:02:03.5Z", "exec", "deny", "kaspersky",
@@ -140,6 +147,25 @@ static void test_filters(void)
 	is_int(match("{\"time\":\"2026-11-28T01:02:03Z\",\"key\":\"k\"}", &f), 0,
 	       "--uid 0 does not match a line without uid");
 	f.uid = 1000;
+
+	{
+		static const char wd[] = WD_LINE("k", "1000", "/opt/k/a");
+		struct emb_log_filter fw = { 0 };
+		const char *want = NULL;
+
+		ok(emb_log_line_matches(wd, strlen(wd), &fw, &e) == 1 && e.would_deny,
+		   "\"would_deny\":true is read");
+		emb_log_event_free(&e);
+		ok(emb_log_line_matches(line, strlen(line), &fw, &e) == 1 && !e.would_deny,
+		   "its absence too");
+		emb_log_event_free(&e);
+		is_int(emb_log_filter_set(&fw, "would-deny", NULL, &want), 0,
+		       "--would-deny is a filter");
+		is_int(match(wd, &fw), 1, "--would-deny matches a would-be denial");
+		is_int(match(line, &fw), 0, "and not a denial");
+		is_int(match("{\"time\":\"2026-11-28T01:02:03Z\",\"would_deny\":false}", &fw), 0,
+		       "nor \"would_deny\":false");
+	}
 
 	f.key = "kaspersky";
 	f.verdict = "deny";
@@ -229,6 +255,8 @@ static void test_summary(void)
 	add(&s, LINE("2026-11-28T01:00:00Z", "exec", "audit", "d", "0", "/opt/d/x"));
 	add(&s, LINE("2026-11-28T01:00:00Z", "exec", "audit", "d", "0", "/opt/d/x"));
 	is_int((long long)s.events, 7, "seven events");
+	is_int((long long)s.would_deny.events, 0, "no would-be denials among them");
+	is_int((long long)s.would_deny.top.n, 0, "and no rows for them");
 
 	is_int(emb_log_tally_sorted(&s.by_verdict, 0, &v, &n), 0, "by verdict");
 	if (is_int((long long)n, 2, "two verdicts")) {
@@ -252,6 +280,32 @@ static void test_summary(void)
 	if (is_int((long long)n, 2, "limited to two")) {
 		ok(!strcmp(v[0]->path, "/opt/k/a") && v[0]->count == 3, "/opt/k/a 3");
 		ok(!strcmp(v[1]->path, "/opt/d/x") && v[1]->count == 2, "/opt/d/x 2");
+	}
+	free(v);
+	emb_log_summary_free(&s);
+
+	/* What enforcing would deny: only the lines marked so count. */
+	emb_log_summary_init(&s, 0);
+	for (int i = 0; i < 3; i++)
+		add(&s, WD_LINE("tmp", "1000", "/tmp/a"));
+	add(&s, WD_LINE("tmp", "0", "/tmp/a"));
+	add(&s, WD_LINE("tmp", "1001", "/tmp/b"));
+	add(&s, WD_LINE("home", "1000", "/home/u/c"));
+	add(&s, LINE("2026-11-28T01:00:00Z", "exec", "audit", "watch", "1002", "/opt/w/x"));
+	add(&s, LINE("2026-11-28T01:00:00Z", "exec", "deny", "k", "1003", "/opt/k/a"));
+	is_int((long long)s.events, 8, "eight events");
+	is_int((long long)s.would_deny.events, 6, "six would-be denials");
+	is_int((long long)s.would_deny.paths.n, 3, "of three distinct paths");
+	is_int((long long)s.would_deny.uids.n, 3, "by three distinct uids");
+	is_int(emb_log_tally_sorted(&s.would_deny.top, 0, &v, &n), 0, "their top paths");
+	if (is_int((long long)n, 3, "three rows")) {
+		ok(!strcmp(v[0]->path, "/tmp/a") && !strcmp(v[0]->key, "tmp") && v[0]->count == 4 &&
+			   v[0]->users == 2,
+		   "/tmp/a first: 4 events, 2 users");
+		ok(v[1]->count == 1 && v[1]->users == 1 && v[2]->count == 1 && v[2]->users == 1,
+		   "then the others: 1 event, 1 user each");
+		ok(!strcmp(v[1]->path, "/home/u/c") && !strcmp(v[2]->path, "/tmp/b"),
+		   "ties ordered by key");
 	}
 	free(v);
 	emb_log_summary_free(&s);

@@ -104,6 +104,7 @@ static void test_resolve_basic(void)
 	e = find(&r, "single");
 	ok(e && e->value.verdict == EMB_VERDICT_DENY && e->value.generation == 3,
 	   "path= deny entry carries the generation");
+	ok(e && !(e->value.flags & EMB_RULE_F_WOULD_DENY), "enforce mode marks no would-be denial");
 	e = find(&r, "other/a-link");
 	ok(e && !e->value.is_dir && e->value.rule_id == 2 && e->value.verdict == EMB_VERDICT_AUDIT,
 	   "a hardlinked file is entered by inode, with the deepest tree's rule");
@@ -127,8 +128,16 @@ static void test_resolve_basic(void)
 	is_int(emb_policy_resolve(&p, EMB_MODE_AUDIT, 4, &r, &d), 0, "resolves in audit mode");
 	e = find(&r, "single");
 	ok(e && e->value.verdict == EMB_VERDICT_AUDIT, "audit mode turns deny into audit");
+	ok(e && e->value.flags == EMB_RULE_F_WOULD_DENY, "and marks it a would-be denial");
+	e = find(&r, "tree");
+	ok(e && e->value.verdict == EMB_VERDICT_AUDIT && e->value.flags == EMB_RULE_F_WOULD_DENY,
+	   "a dir= deny entry too");
+	e = find(&r, "other/a-link");
+	ok(e && e->value.verdict == EMB_VERDICT_AUDIT && e->value.flags == 0,
+	   "an audit rule's entry is not marked");
 	e = find(&r, "tree/b");
-	ok(e && e->value.verdict == EMB_VERDICT_ALLOW, "and leaves allow alone");
+	ok(e && e->value.verdict == EMB_VERDICT_ALLOW && e->value.flags == 0,
+	   "and leaves allow alone");
 	emb_resolved_free(&r);
 	emb_policy_free(&p);
 	emb_diags_free(&d);
@@ -153,6 +162,61 @@ static void test_same_inode(void)
 	e = find(&r, "x");
 	ok(e && e->value.verdict == EMB_VERDICT_AUDIT && e->value.rule_id == 1,
 	   "at equal specificity audit beats allow");
+	emb_resolved_free(&r);
+	emb_policy_free(&p);
+	emb_diags_free(&d);
+}
+
+/* Audit mode marks what enforce mode would deny: after merging, and on entries kept by rename. */
+static void test_would_deny(void)
+{
+	struct emb_policy p = { 0 };
+	struct emb_diags d = { 0 };
+	struct emb_resolved r = { 0 }, fresh = { 0 };
+	const struct emb_entry *e;
+	char from[512], to[512];
+
+	tree_file("wd");
+	tree_file("wd-moved-from");
+	snprintf(from, sizeof(from), "%s/wd", tree_root);
+	snprintf(to, sizeof(to), "%s/wd-link", tree_root);
+	link(from, to);
+	load(&p,
+	     "audit exec path=@/wd key=watch\ndeny exec path=@/wd-link key=ban\n"
+	     "deny exec path=@/wd-moved-from key=moved\n",
+	     &d);
+	is_int(emb_policy_resolve(&p, EMB_MODE_AUDIT, 1, &r, &d), 0, "resolves in audit mode");
+	e = find(&r, "wd");
+	ok(e && e->value.rule_id == 1 && e->value.verdict == EMB_VERDICT_AUDIT &&
+		   e->value.flags == EMB_RULE_F_WOULD_DENY,
+	   "deny beats audit on one inode, then turns into a marked audit");
+
+	/* The file is renamed away: the entry is kept, its rule still in the policy. */
+	snprintf(from, sizeof(from), "%s/wd-moved-from", tree_root);
+	snprintf(to, sizeof(to), "%s/wd-moved-to", tree_root);
+	rename(from, to);
+	is_int(emb_policy_resolve_flags(&p, EMB_MODE_AUDIT, 2, 0, &fresh, &d), 0,
+	       "resolves again after the rename");
+	is_int(emb_resolved_retain(&fresh, &p, EMB_MODE_AUDIT, 2, &r, &p), 0,
+	       "keeps the renamed file's entry");
+	e = find(&fresh, "wd-moved-to");
+	ok(e && e->value.verdict == EMB_VERDICT_AUDIT && e->value.flags == EMB_RULE_F_WOULD_DENY,
+	   "a kept entry is marked in audit mode");
+	emb_resolved_free(&fresh);
+	emb_resolved_free(&r);
+
+	/* And a marked entry kept under enforce mode loses its mark. */
+	rename(to, from);
+	is_int(emb_policy_resolve(&p, EMB_MODE_AUDIT, 3, &r, &d), 0, "resolves in audit mode");
+	rename(from, to);
+	is_int(emb_policy_resolve_flags(&p, EMB_MODE_ENFORCE, 4, 0, &fresh, &d), 0,
+	       "resolves in enforce mode after the rename");
+	is_int(emb_resolved_retain(&fresh, &p, EMB_MODE_ENFORCE, 4, &r, &p), 0,
+	       "keeps the renamed file's entry");
+	e = find(&fresh, "wd-moved-to");
+	ok(e && e->value.verdict == EMB_VERDICT_DENY && e->value.flags == 0,
+	   "where it denies and is not marked");
+	emb_resolved_free(&fresh);
 	emb_resolved_free(&r);
 	emb_policy_free(&p);
 	emb_diags_free(&d);
@@ -231,6 +295,7 @@ int main(void)
 	test_kernel_dev();
 	test_resolve_basic();
 	test_same_inode();
+	test_would_deny();
 	test_wrong_kind();
 	test_out_of_descriptors();
 	tree_remove();

@@ -14,9 +14,6 @@
 #include "policy.h"
 #include "strbuf.h"
 
-/* --dpkg-root DIR names a root directory, as dpkg --root does: its database is below. */
-#define DPKG_ADMIN_BELOW_ROOT "/var/lib/dpkg"
-
 static const char check_usage[] =
 	"usage: embargo check [--json] [--explain [--dpkg-root DIR]] FILE|DIR...\n"
 	"Parses the policy files (a DIR: its *.policy files) as one policy, as embargod would "
@@ -24,7 +21,7 @@ static const char check_usage[] =
 	"them. Prints FILE:LINE:COL: message for each error; exits 1 on any.\n"
 	"--explain also expands package= rules from dpkg's database (" EMB_DPKG_ADMIN_DEFAULT
 	", or\n"
-	"DIR" DPKG_ADMIN_BELOW_ROOT " with --dpkg-root DIR) and prints every rule, each package\n"
+	"DIR" EMB_DPKG_ADMIN_DEFAULT " with --dpkg-root DIR) and prints every rule, each package\n"
 	"rule followed by the path= and sha256= rules its files derive, or 'not installed'.\n";
 
 struct check_options {
@@ -182,7 +179,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	struct emb_package_report report = { 0 };
 	struct emb_policy policy = { 0 };
 	struct emb_diags diags = { 0 };
-	char admin[PATH_MAX] = EMB_DPKG_ADMIN_DEFAULT;
+	char admin[PATH_MAX];
 	size_t n_written = 0, n_packages = 0;
 	int first, r;
 
@@ -193,27 +190,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s", check_usage);
 		return CLI_EXIT_USAGE;
 	}
-	if (o.dpkg_root) {
-		char info[PATH_MAX + 8];
-		struct stat st;
-
-		if (!o.explain) {
-			cli_error(cli, "check: --dpkg-root is only used with --explain");
-			return CLI_EXIT_USAGE;
-		}
-		if (snprintf(admin, sizeof(admin), "%s" DPKG_ADMIN_BELOW_ROOT, o.dpkg_root) >=
-		    (int)sizeof(admin)) {
-			cli_error(cli, "check: --dpkg-root %s: %s", o.dpkg_root,
-				  strerror(ENAMETOOLONG));
-			return CLI_EXIT_USAGE;
-		}
-		snprintf(info, sizeof(info), "%s/info", admin);
-		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			cli_error(cli, "check: --dpkg-root %s: no dpkg database (%s)", o.dpkg_root,
-				  info);
-			return CLI_EXIT_USAGE;
-		}
+	if (o.dpkg_root && !o.explain) {
+		cli_error(cli, "check: --dpkg-root is only used with --explain");
+		return CLI_EXIT_USAGE;
 	}
+	if (cli_dpkg_admin(cli, "check", o.dpkg_root, admin, sizeof(admin)))
+		return CLI_EXIT_USAGE;
 	r = emb_policy_load(&policy, (const char *const *)argv + first, (size_t)(argc - first),
 			    &diags);
 	if (!r && o.explain)

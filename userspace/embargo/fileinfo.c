@@ -39,14 +39,6 @@ static const char fileinfo_usage[] =
 /* A note holds one diagnostic line and some words around it. */
 #define NOTE_MAX (EMB_POLICY_MAX_LINE + 256)
 
-/* The policy verdicts are explained against, or why there is none. */
-struct verdict_source {
-	struct emb_policy policy;
-	struct emb_resolved resolved;
-	bool ready;
-	char why_not[NOTE_MAX]; /* when !ready: shown as the note of an "unknown" verdict */
-};
-
 struct file_report {
 	const char *path;
 	char resolved[PATH_MAX]; /* empty when realpath() fails */
@@ -60,87 +52,6 @@ struct file_report {
 	struct emb_explanation x;
 	char note[NOTE_MAX];
 };
-
-/* Loads and resolves PATHS. Returns 0, -EINVAL with DIAGS, or another -errno. */
-static int source_load(struct verdict_source *src, const char *const *paths, size_t n_paths,
-		       enum emb_mode mode, const char *admin, struct emb_diags *diags)
-{
-	int r = emb_policy_load(&src->policy, paths, n_paths, diags);
-
-	if (!r)
-		r = emb_policy_expand_packages(&src->policy, admin, NULL, diags);
-	if (r)
-		return r;
-	if (mode == EMB_MODE_UNSET)
-		mode = src->policy.mode != EMB_MODE_UNSET ? src->policy.mode : EMB_MODE_ENFORCE;
-	r = emb_policy_resolve(&src->policy, mode, 0, &src->resolved, diags);
-	if (r)
-		return r;
-	src->ready = true;
-	return 0;
-}
-
-/*
- * The policy embargod runs: the files it names in its status, loaded again from disk, in the
- * mode it runs in. When that cannot be had, verdicts are "unknown", never a failure.
- */
-static void source_from_daemon(struct verdict_source *src, const char *control_path,
-			       const char *admin)
-{
-	struct emb_diags diags = { 0 };
-	char *reply = NULL, *err = NULL, *mode_name = NULL, **files = NULL;
-	enum emb_mode mode = EMB_MODE_UNSET;
-	size_t n_files = 0;
-	int r;
-
-	r = emb_control_request(control_path, "status", &reply);
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		snprintf(src->why_not, sizeof(src->why_not),
-			 "embargod is not running (nothing listens on %s); give --policy FILE to "
-			 "explain against a policy file",
-			 control_path);
-		return;
-	}
-	if (r) {
-		snprintf(src->why_not, sizeof(src->why_not),
-			 "cannot ask embargod at %s for its policy: %s", control_path,
-			 strerror(-r));
-		return;
-	}
-	err = json_get_string(reply, "error");
-	if (err) {
-		snprintf(src->why_not, sizeof(src->why_not), "embargod: %s", err);
-		goto out;
-	}
-	r = json_get_string_array(reply, "policy_files", &files, &n_files);
-	if (r) {
-		snprintf(src->why_not, sizeof(src->why_not),
-			 "embargod's status names no policy files (%s)", strerror(-r));
-		goto out;
-	}
-	mode_name = json_get_string(reply, "mode");
-	if (mode_name && !strcmp(mode_name, "audit"))
-		mode = EMB_MODE_AUDIT;
-	else if (mode_name && !strcmp(mode_name, "enforce"))
-		mode = EMB_MODE_ENFORCE;
-	r = source_load(src, (const char *const *)files, n_files, mode, admin, &diags);
-	if (r == -EINVAL && diags.n) {
-		char first[EMB_POLICY_MAX_LINE];
-
-		emb_diag_format(&diags.v[0], first, sizeof(first));
-		snprintf(src->why_not, sizeof(src->why_not),
-			 "embargod's policy files do not load as they are now: %s", first);
-	} else if (r) {
-		snprintf(src->why_not, sizeof(src->why_not), "cannot load embargod's policy: %s",
-			 strerror(-r));
-	}
-out:
-	emb_diags_free(&diags);
-	json_strv_free(files, n_files);
-	free(mode_name);
-	free(err);
-	free(reply);
-}
 
 static const char *type_name(mode_t mode)
 {
@@ -194,7 +105,7 @@ static void examine_content(struct file_report *fr)
 	close(fd);
 }
 
-static void explain_file(struct file_report *fr, const struct verdict_source *src)
+static void explain_file(struct file_report *fr, const struct cli_policy_source *src)
 {
 	if (!src->ready) {
 		snprintf(fr->note, sizeof(fr->note), "%s", src->why_not);
@@ -212,12 +123,12 @@ static void explain_file(struct file_report *fr, const struct verdict_source *sr
 		snprintf(fr->note, sizeof(fr->note), "no rule matches");
 }
 
-static bool verdict_known(const struct file_report *fr, const struct verdict_source *src)
+static bool verdict_known(const struct file_report *fr, const struct cli_policy_source *src)
 {
 	return src->ready && !fr->explain_err;
 }
 
-static const char *verdict_of(const struct file_report *fr, const struct verdict_source *src)
+static const char *verdict_of(const struct file_report *fr, const struct cli_policy_source *src)
 {
 	return verdict_known(fr, src) ? emb_verdict_name(fr->x.verdict) : "unknown";
 }
@@ -227,7 +138,7 @@ static void rule_where(const struct emb_rule *rule, char *buf, size_t size)
 	snprintf(buf, size, "%s:%u", rule->file, rule->line);
 }
 
-static void print_human(const struct file_report *fr, const struct verdict_source *src)
+static void print_human(const struct file_report *fr, const struct cli_policy_source *src)
 {
 	char where[PATH_MAX + 16];
 	const struct emb_rule *rule = verdict_known(fr, src) ? fr->x.rule : NULL;
@@ -286,7 +197,7 @@ static void print_human(const struct file_report *fr, const struct verdict_sourc
 }
 
 static void append_json(struct strbuf *out, const struct file_report *fr,
-			const struct verdict_source *src)
+			const struct cli_policy_source *src)
 {
 	const struct emb_rule *rule = verdict_known(fr, src) ? fr->x.rule : NULL;
 	char buf[PATH_MAX + 16];
@@ -360,7 +271,6 @@ struct fileinfo_options {
 	const char **policies;
 	size_t n_policies;
 	const char *dpkg_root;
-	bool dpkg_given;
 	char admin[PATH_MAX]; /* dpkg's admin directory */
 };
 
@@ -373,7 +283,6 @@ static int fileinfo_option(struct cli *cli, void *ctx, int c, const char *arg)
 		o->policies[o->n_policies++] = arg;
 	} else if (c == 'd') {
 		o->dpkg_root = arg;
-		o->dpkg_given = true;
 	}
 	return 0;
 }
@@ -386,7 +295,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fileinfo_options o = { .admin = EMB_DPKG_ADMIN_DEFAULT };
-	struct verdict_source src = { 0 };
+	struct cli_policy_source src = { 0 };
 	struct strbuf out = { 0 };
 	int first, status = CLI_EXIT_OK, printed = 0;
 
@@ -403,24 +312,15 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		free(o.policies);
 		return CLI_EXIT_USAGE;
 	}
-	if (o.dpkg_given) {
-		char info[PATH_MAX + 8];
-		struct stat st;
-
-		snprintf(o.admin, sizeof(o.admin), "%s%s", o.dpkg_root, EMB_DPKG_ADMIN_DEFAULT);
-		snprintf(info, sizeof(info), "%s/info", o.admin);
-		if (stat(info, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			cli_error(cli, "fileinfo: --dpkg-root %s: no dpkg database (%s)",
-				  o.dpkg_root, info);
-			free(o.policies);
-			return CLI_EXIT_USAGE;
-		}
+	if (cli_dpkg_admin(cli, "fileinfo", o.dpkg_root, o.admin, sizeof(o.admin))) {
+		free(o.policies);
+		return CLI_EXIT_USAGE;
 	}
 
 	if (o.n_policies) {
 		struct emb_diags diags = { 0 };
-		int r = source_load(&src, o.policies, o.n_policies, EMB_MODE_UNSET, o.admin,
-				    &diags);
+		int r = cli_source_load(&src, o.policies, o.n_policies, EMB_MODE_UNSET, o.admin,
+					&diags);
 
 		cli_print_diags(&diags);
 		emb_diags_free(&diags);
@@ -434,7 +334,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		source_from_daemon(&src, cli->control_path, o.admin);
+		cli_source_from_daemon(&src, cli->control_path, EMB_MODE_UNSET, o.admin);
 	}
 
 	sb_putc(&out, '[');
@@ -491,8 +391,7 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 	}
 out:
 	sb_free(&out);
-	emb_resolved_free(&src.resolved);
-	emb_policy_free(&src.policy);
+	cli_source_free(&src);
 	free(o.policies);
 	return status;
 }

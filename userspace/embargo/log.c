@@ -23,18 +23,20 @@
 static const char log_usage[] =
 	"usage: embargo log [--json] [--since T] [--until T] [--key K] [--verdict V] [--path "
 	"GLOB]\n"
-	"                   [--uid U] [--event E] [--summary] [FILE]\n"
+	"                   [--uid U] [--event E] [--would-deny] [--summary] [FILE]\n"
 	"       embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
 	"                   [--rotated] [FILE...]\n"
 	"Lists the events of the audit log (default " EMB_LOG_DEFAULT ") that match every\n"
 	"filter given: --since/--until an RFC 3339 time (inclusive), --key exactly, --verdict\n"
 	"deny|audit|allow, --path a shell glob on the path ('*' matches '/' too), --uid, --event\n"
 	"exec|mmap|open|kill|chain|drop (chain records, where the hash chain starts or resumes,\n"
-	"and drop records, events the kernel could not queue, are listed only when asked for).\n"
-	"--summary counts them by verdict, by key and the top\n"
-	"paths instead. Exits 1 when the log cannot be read or has malformed lines (the good\n"
-	"ones are listed). 'embargo log verify --help' describes verify; a log file named\n"
-	"'verify' is ./verify.\n";
+	"and drop records, events the kernel could not queue, are listed only when asked for),\n"
+	"--would-deny only would-be denials (audit mode logs a deny rule's decision as audit,\n"
+	"marked would-deny). --summary counts them by verdict, by key and the top paths\n"
+	"instead, and says what enforcing would deny: the would-be denials, their distinct\n"
+	"paths and uids, and the top paths with their users. Exits 1 when the log cannot be\n"
+	"read or has malformed lines (the good ones are listed). 'embargo log verify --help'\n"
+	"describes verify; a log file named 'verify' is ./verify.\n";
 
 static const char verify_usage[] =
 	"usage: embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
@@ -80,6 +82,9 @@ static void print_event(const struct emb_log_event *e)
 		printf(" pid=%-7llu  ", e->pid);
 	else
 		printf(" pid=%-7s  ", "?");
+	/* Before the path, which always starts with '/': the word cannot be taken for part of it. */
+	if (e->would_deny)
+		printf("would-deny  ");
 	print_safe(e->path ? e->path : "?");
 	putchar('\n');
 }
@@ -178,6 +183,9 @@ static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 	case 'S':
 		q->summary = true;
 		break;
+	case 'W':
+		f->would_deny = true;
+		break;
 	}
 	return 0;
 }
@@ -192,6 +200,7 @@ static int parse_options(struct cli *cli, struct log_query *q, int argc, char **
 		{ "path", required_argument, NULL, 'p' },
 		{ "uid", required_argument, NULL, 'U' },
 		{ "event", required_argument, NULL, 'e' },
+		{ "would-deny", no_argument, NULL, 'W' },
 		{ "summary", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -231,10 +240,66 @@ static void print_counts_json(struct strbuf *sb, const struct emb_log_count *con
 	sb_putc(sb, ']');
 }
 
+/* The would-deny object: {"events","paths","uids","top":[{"path","key","count","users"}...]}. */
+static void print_would_deny_json(struct strbuf *sb, const struct emb_log_would_deny *w,
+				  const struct emb_log_count *const *top, size_t n_top)
+{
+	struct json j;
+
+	json_begin(&j, sb);
+	json_u64(&j, "events", w->events);
+	json_u64(&j, "paths", w->paths.n);
+	json_u64(&j, "uids", w->uids.n);
+	json_raw(&j, "top", ""); /* the name; its array is written right after it */
+	sb_putc(sb, '[');
+	for (size_t i = 0; i < n_top; i++) {
+		struct json jr;
+
+		if (i)
+			sb_putc(sb, ',');
+		json_begin(&jr, sb);
+		json_str(&jr, "path", top[i]->path);
+		json_str(&jr, "key", top[i]->key);
+		json_u64(&jr, "count", top[i]->count);
+		json_u64(&jr, "users", top[i]->users);
+		json_end(&jr);
+	}
+	sb_putc(sb, ']');
+	json_u64(&j, "other_paths", w->top.other);
+	json_end(&j);
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* What enforcing the policy would deny: the answer audit mode is run for. */
+static void print_would_deny_text(const struct emb_log_would_deny *w,
+				  const struct emb_log_count *const *top, size_t n_top)
+{
+	if (!w->events) {
+		printf("\nwould be denied under enforce: nothing would be denied\n");
+		return;
+	}
+	printf("\nwould be denied under enforce: %llu event%s, %zu path%s, %zu uid%s\n",
+	       (unsigned long long)w->events, plural(w->events), w->paths.n, plural(w->paths.n),
+	       w->uids.n, plural(w->uids.n));
+	for (size_t i = 0; i < n_top; i++) {
+		printf("  %8llu  users=%-5llu  %-16s  ", (unsigned long long)top[i]->count,
+		       (unsigned long long)top[i]->users, top[i]->key);
+		print_safe(top[i]->path);
+		putchar('\n');
+	}
+	if (w->top.other)
+		printf("  %8llu  other paths (too many to track)\n",
+		       (unsigned long long)w->top.other);
+}
+
 static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 {
-	const struct emb_log_count **verdicts = NULL, **keys = NULL, **paths = NULL;
-	size_t n_verdicts, n_keys, n_paths;
+	const struct emb_log_count **verdicts = NULL, **keys = NULL, **paths = NULL, **wd = NULL;
+	size_t n_verdicts, n_keys, n_paths, n_wd;
 	int r;
 
 	r = emb_log_tally_sorted(&s->by_verdict, 0, &verdicts, &n_verdicts);
@@ -242,6 +307,8 @@ static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 		r = emb_log_tally_sorted(&s->by_key, 0, &keys, &n_keys);
 	if (!r)
 		r = emb_log_tally_sorted(&s->by_path, EMB_LOG_TOP_PATHS, &paths, &n_paths);
+	if (!r)
+		r = emb_log_tally_sorted(&s->would_deny.top, EMB_LOG_TOP_PATHS, &wd, &n_wd);
 	if (r)
 		goto out;
 	if (cli->json) {
@@ -263,6 +330,9 @@ static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 		json_raw(&j, "top_paths", part.buf);
 		json_u64(&j, "other_keys", s->by_key.other);
 		json_u64(&j, "other_paths", s->by_path.other);
+		sb_reset(&part);
+		print_would_deny_json(&part, &s->would_deny, wd, n_wd);
+		json_raw(&j, "would_deny", part.buf);
 		json_end(&j);
 		if (sb.oom || part.oom)
 			r = -ENOMEM;
@@ -294,10 +364,12 @@ static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 	if (s->by_path.other)
 		printf("  %8llu  other paths (too many to track)\n",
 		       (unsigned long long)s->by_path.other);
+	print_would_deny_text(&s->would_deny, wd, n_wd);
 out:
 	free(verdicts);
 	free(keys);
 	free(paths);
+	free(wd);
 	return r;
 }
 

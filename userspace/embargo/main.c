@@ -28,6 +28,7 @@ static const struct cmd commands[] = {
 	{ "report", cmd_report, "the audit log as one self-contained HTML page, with a timeline" },
 	{ "push", cmd_push, "send a policy to embargod: checked whole, then in force in one step" },
 	{ "policy", cmd_policy, "policy show: the policy in force, its version and sha256" },
+	{ "scan", cmd_scan, "find what a policy bans on this machine: files, packages, processes" },
 	{ "keygen", cmd_keygen, "make an Ed25519 key pair for signing policies" },
 	{ "sign", cmd_sign, "sign files (policies): writes FILE.sig" },
 	{ "verify", cmd_verify, "check files against their FILE.sig with trusted public keys" },
@@ -51,6 +52,18 @@ void cli_print_diags(const struct emb_diags *diags)
 	}
 	if (diags->dropped)
 		fprintf(stderr, "embargo: ... and %zu more errors\n", diags->dropped);
+}
+
+void cli_print_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)

@@ -21,10 +21,12 @@
 
 static const char report_usage[] =
 	"usage: embargo report --html FILE [--json] [--since T] [--until T] [--key K]\n"
-	"                      [--verdict V] [--path GLOB] [--uid U] [--event E] [LOG]\n"
+	"                      [--verdict V] [--path GLOB] [--uid U] [--event E] [--would-deny]\n"
+	"                      [LOG]\n"
 	"Writes FILE, one self-contained HTML page on the events of the audit log\n"
 	"(default " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
-	"'embargo log'): counts by verdict and event, a timeline, the most denied paths and\n"
+	"'embargo log'): counts by verdict and event (and the would-be denials of audit\n"
+	"mode, when there are any), a timeline, the most denied paths and\n"
 	"the keys with most events. --json prints {\"file\",\"events\",\"buckets\",\"malformed\"}\n"
 	"once FILE is written. Exits 1 when LOG cannot be read or FILE cannot be written;\n"
 	"malformed lines are skipped, counted in the report and on stderr.\n";
@@ -81,6 +83,7 @@ struct report {
 	struct emb_log_filter filter;
 	const char *html_path, *log_path;
 	uint64_t events, by_verdict[V_N], by_kind[K_N];
+	uint64_t would_deny; /* audit verdicts that enforce mode would have made denials */
 	struct emb_log_time first, last;
 	unsigned long long lines, n_bad, first_bad;
 	off_t end; /* where the first pass stopped reading */
@@ -89,7 +92,7 @@ struct report {
 };
 
 static const struct option report_options[] = {
-	{ "html", required_argument, NULL, 'H' },
+	{ "html", required_argument, NULL, 'H' }, /* the rest are the filters of embargo log */
 	{ "since", required_argument, NULL, 's' },
 	{ "until", required_argument, NULL, 'u' },
 	{ "key", required_argument, NULL, 'k' },
@@ -97,6 +100,7 @@ static const struct option report_options[] = {
 	{ "path", required_argument, NULL, 'p' },
 	{ "uid", required_argument, NULL, 'U' },
 	{ "event", required_argument, NULL, 'e' },
+	{ "would-deny", no_argument, NULL, 'W' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -295,6 +299,7 @@ static int report_add(struct report *rp, const struct emb_log_event *e)
 		rp->last = e->time;
 	rp->events++;
 	rp->by_verdict[v]++;
+	rp->would_deny += e->would_deny;
 	rp->by_kind[kind_index(e->event)]++;
 	r = table_add(&rp->keys, e->key ? e->key : "", e, false);
 	if (!r && v == V_DENY)
@@ -463,7 +468,7 @@ static const char report_css[] =
 	".cards{display:flex;flex-wrap:wrap;gap:8px;margin:.3em 0}\n"
 	".card{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:6px 14px;"
 	"min-width:70px}\n"
-	".card b{display:block;font-size:1.35em}.card.deny b{color:#c62828}"
+	".card b{display:block;font-size:1.35em}.card.deny b,.card.would-deny b{color:#c62828}"
 	".card.audit b{color:#a86b00}\n"
 	".note{background:#fff4ce;border:1px solid #e0c36a;padding:8px 12px;border-radius:6px}\n"
 	"section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:4px 16px 14px;"
@@ -535,6 +540,10 @@ static void html_header(struct strbuf *sb, const struct report *rp)
 		sb_printf(sb, "<code>--uid %llu</code> ", f->uid);
 		any_filter = true;
 	}
+	if (f->would_deny) {
+		sb_puts(sb, "<code>--would-deny</code> ");
+		any_filter = true;
+	}
 	if (!any_filter)
 		sb_puts(sb, "none: every event of the log");
 	format_time(time(NULL), 0, false, a, sizeof(a));
@@ -545,6 +554,9 @@ static void html_header(struct strbuf *sb, const struct report *rp)
 	for (int v = 0; v < V_N; v++)
 		if (v <= V_AUDIT || rp->by_verdict[v])
 			html_card(sb, verdict_names[v], verdict_names[v], rp->by_verdict[v]);
+	/* Audit mode: how many of the audits enforcing would turn into denials. */
+	if (rp->would_deny)
+		html_card(sb, "would-deny", "would deny", rp->would_deny);
 	for (int k = 0; k < K_N; k++)
 		if (k != K_OTHER || rp->by_kind[k])
 			html_card(sb, "kind", kind_names[k], rp->by_kind[k]);

@@ -297,6 +297,8 @@ static void decide_from(struct decision *d, const struct emb_entry *e)
 	d->verdict = (enum emb_verdict)e->value.verdict;
 	d->rule_id = e->value.rule_id;
 	d->generation = e->value.generation;
+	if (e->value.flags & EMB_RULE_F_WOULD_DENY)
+		d->flags |= EMB_EVENT_F_WOULD_DENY;
 }
 
 /*

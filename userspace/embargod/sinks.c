@@ -120,6 +120,8 @@ static char *audit_text(const struct emb_event *e, const struct emb_event_ctx *c
 
 	sb_printf(&sb, "op=embargo-%s verdict=%s", emb_event_type_name(e->type),
 		  emb_event_verdict_name(e->verdict));
+	if (e->flags & EMB_EVENT_F_WOULD_DENY)
+		sb_puts(&sb, " would_deny=yes");
 	audit_field(&sb, "key", ctx->key ? ctx->key : "?", ctx->key ? strlen(ctx->key) : 1);
 	audit_field(&sb, "rule", rule,
 		    rule_len < SINKS_AUDIT_RULE_MAX ? rule_len : SINKS_AUDIT_RULE_MAX);
@@ -209,6 +211,8 @@ static void journal_fields(struct sinks_msg *m, struct strbuf *sb, const struct 
 	journal_fieldf(sb, &m->n_fields, "MESSAGE_ID=%s", SINKS_MESSAGE_ID);
 	journal_fieldf(sb, &m->n_fields, "EMBARGO_EVENT=%s", emb_event_type_name(e->type));
 	journal_fieldf(sb, &m->n_fields, "EMBARGO_VERDICT=%s", emb_event_verdict_name(e->verdict));
+	if (e->flags & EMB_EVENT_F_WOULD_DENY)
+		journal_fieldf(sb, &m->n_fields, "EMBARGO_WOULD_DENY=1");
 	journal_field(sb, &m->n_fields, "EMBARGO_KEY", key, strlen(key));
 	if (ctx->rule)
 		journal_field(sb, &m->n_fields, "EMBARGO_RULE", ctx->rule, strlen(ctx->rule));

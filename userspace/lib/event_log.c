@@ -106,6 +106,9 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 	json_str(&j, "time", time);
 	json_str(&j, "event", emb_event_type_name(e->type));
 	json_str(&j, "verdict", emb_event_verdict_name(e->verdict));
+	/* Next to the verdict it qualifies: audit now, deny once the policy is enforced. */
+	if (e->flags & EMB_EVENT_F_WOULD_DENY)
+		json_bool(&j, "would_deny", true);
 	json_str(&j, "tier", emb_tier_name(e->tier));
 	json_str(&j, "key", ctx->key ? ctx->key : "");
 	if (ctx->rule)

@@ -192,6 +192,13 @@ int json_get_number(const char *text, const char *name, unsigned long long *ret)
 	return 0;
 }
 
+bool json_get_true(const char *text, const char *name)
+{
+	const char *v = find_field(text, name);
+
+	return v && !strncmp(v, "true", 4) && (!v[4] || strchr(",} \t\r\n", v[4]));
+}
+
 bool json_is_object(const char *text)
 {
 	const char *p = skip_ws(text);

@@ -15,6 +15,8 @@ unsigned long long json_get_u64(const char *text, const char *name);
  * Returns 0, -ENOENT when NAME is absent, -EINVAL when its value is no unsigned integer.
  */
 int json_get_number(const char *text, const char *name, unsigned long long *ret);
+/* Whether top-level field NAME of the object TEXT is the literal true (absent, false, other: no). */
+bool json_get_true(const char *text, const char *name);
 /* Whether TEXT is one JSON object and nothing else but whitespace (scalars are checked loosely). */
 bool json_is_object(const char *text);
 

@@ -190,6 +190,8 @@ int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *a
 			return -EINVAL;
 		}
 		f->event = arg;
+	} else if (!strcmp(name, "would-deny")) {
+		f->would_deny = true;
 	} else {
 		return -ENOENT;
 	}
@@ -220,6 +222,7 @@ int emb_log_line_matches(const char *line, size_t len, const struct emb_log_filt
 	e.path = json_get_string(line, "path");
 	e.has_uid = json_get_number(line, "uid", &e.uid) == 0;
 	e.has_pid = json_get_number(line, "pid", &e.pid) == 0;
+	e.would_deny = json_get_true(line, "would_deny");
 
 	r = 0;
 	if (filter->has_since && emb_log_time_cmp(&e.time, &filter->since) < 0)
@@ -232,6 +235,8 @@ int emb_log_line_matches(const char *line, size_t len, const struct emb_log_filt
 	if (filter->path_glob && (!e.path || fnmatch(filter->path_glob, e.path, 0) != 0))
 		goto out;
 	if (filter->has_uid && (!e.has_uid || e.uid != filter->uid))
+		goto out;
+	if (filter->would_deny && !e.would_deny)
 		goto out;
 	r = 1;
 	if (ret_event) {
@@ -287,19 +292,27 @@ static int tally_grow_slots(struct emb_log_tally *t)
 	return 0;
 }
 
-/* Counts one event under KEY, VERDICT and PATH (NULL for tallies without paths). */
+/*
+ * Counts one event under KEY, VERDICT and PATH (NULL for tallies without paths); *RET_ROW, when
+ * not NULL, gets its row, or NULL when it counted as other. Returns 1 when the row is new, 0
+ * when it is not (or the event counted as other), or -ENOMEM.
+ */
 static int tally_add(struct emb_log_tally *t, const char *key, const char *verdict,
-		     const char *path)
+		     const char *path, struct emb_log_count **ret_row)
 {
 	struct emb_log_count *c;
 	size_t at;
 
+	if (ret_row)
+		*ret_row = NULL;
 	if (t->n_slots) {
 		at = count_hash(key, verdict, path) & (t->n_slots - 1);
 		for (; t->slots[at]; at = (at + 1) & (t->n_slots - 1)) {
 			c = &t->v[t->slots[at] - 1];
 			if (count_is(c, key, verdict, path)) {
 				c->count++;
+				if (ret_row)
+					*ret_row = c;
 				return 0;
 			}
 		}
@@ -333,7 +346,9 @@ static int tally_add(struct emb_log_tally *t, const char *key, const char *verdi
 	while (t->slots[at])
 		at = (at + 1) & (t->n_slots - 1);
 	t->slots[at] = (uint32_t)++t->n;
-	return 0;
+	if (ret_row)
+		*ret_row = c;
+	return 1;
 }
 
 static void tally_free(struct emb_log_tally *t)
@@ -356,6 +371,34 @@ void emb_log_summary_init(struct emb_log_summary *s, size_t max_tracked)
 	s->by_verdict.max = max_tracked;
 	s->by_key.max = max_tracked;
 	s->by_path.max = max_tracked;
+	s->would_deny.top.max = max_tracked;
+	s->would_deny.paths.max = max_tracked;
+	s->would_deny.uids.max = max_tracked;
+	s->would_deny.path_uids.max = max_tracked;
+}
+
+/* A would-be denial of KEY's rule on PATH by E's uid. */
+static int would_deny_add(struct emb_log_would_deny *w, const char *key, const char *path,
+			  const struct emb_log_event *e)
+{
+	struct emb_log_count *row;
+	char uid[24];
+	int r;
+
+	w->events++;
+	r = tally_add(&w->top, key, "", path, &row);
+	if (r >= 0)
+		r = tally_add(&w->paths, "", "", path, NULL);
+	if (r < 0 || !e->has_uid)
+		return r;
+	snprintf(uid, sizeof(uid), "%llu", e->uid);
+	r = tally_add(&w->uids, uid, "", NULL, NULL);
+	/* A uid new to this (key, path) is one more user of its row. */
+	if (r >= 0)
+		r = tally_add(&w->path_uids, key, uid, path, NULL);
+	if (r == 1 && row)
+		row->users++;
+	return r;
 }
 
 int emb_log_summary_add(struct emb_log_summary *s, const struct emb_log_event *e)
@@ -365,12 +408,14 @@ int emb_log_summary_add(struct emb_log_summary *s, const struct emb_log_event *e
 	int r;
 
 	s->events++;
-	r = tally_add(&s->by_verdict, "", verdict, NULL);
-	if (!r)
-		r = tally_add(&s->by_key, key, verdict, NULL);
-	if (!r)
-		r = tally_add(&s->by_path, key, verdict, path);
-	return r;
+	r = tally_add(&s->by_verdict, "", verdict, NULL, NULL);
+	if (r >= 0)
+		r = tally_add(&s->by_key, key, verdict, NULL, NULL);
+	if (r >= 0)
+		r = tally_add(&s->by_path, key, verdict, path, NULL);
+	if (r >= 0 && e->would_deny)
+		r = would_deny_add(&s->would_deny, key, path, e);
+	return r < 0 ? r : 0;
 }
 
 void emb_log_summary_free(struct emb_log_summary *s)
@@ -378,6 +423,11 @@ void emb_log_summary_free(struct emb_log_summary *s)
 	tally_free(&s->by_verdict);
 	tally_free(&s->by_key);
 	tally_free(&s->by_path);
+	tally_free(&s->would_deny.top);
+	tally_free(&s->would_deny.paths);
+	tally_free(&s->would_deny.uids);
+	tally_free(&s->would_deny.path_uids);
+	s->would_deny.events = 0;
 }
 
 static int count_cmp(const void *pa, const void *pb)

@@ -39,15 +39,17 @@ struct emb_log_filter {
 	const char *key;		  /* exact */
 	const char *verdict;		  /* exact: deny, audit, allow */
 	const char *path_glob;		  /* fnmatch() pattern on "path" */
-	const char *event;		  /* exact: exec, mmap */
+	const char *event;		  /* exact: exec, mmap, open, kill */
 	bool has_uid;
 	unsigned long long uid;
+	bool would_deny; /* only would-be denials ("would_deny":true) */
 };
 
 /*
- * Sets what the filter option NAME ("since", "until", "key", "verdict", "path", "uid", "event":
- * those of embargo log) asks for in F, from ARG (kept, not copied). Returns 0, -EINVAL when ARG
- * is not a value NAME takes (*RET_WANT then says what it takes), -ENOENT for another NAME.
+ * Sets what the filter option NAME ("since", "until", "key", "verdict", "path", "uid", "event",
+ * "would-deny": those of embargo log) asks for in F, from ARG (kept, not copied; ignored by
+ * "would-deny", which takes none). Returns 0, -EINVAL when ARG is not a value NAME takes
+ * (*RET_WANT then says what it takes), -ENOENT for another NAME.
  */
 int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *arg,
 		       const char **ret_want);
@@ -59,6 +61,7 @@ struct emb_log_event {
 	char *event, *verdict, *key, *path;
 	bool has_uid, has_pid;
 	unsigned long long uid, pid;
+	bool would_deny; /* "would_deny":true: audit mode softened a deny */
 };
 
 void emb_log_event_free(struct emb_log_event *e);
@@ -83,6 +86,7 @@ int emb_log_line_matches(const char *line, size_t len, const struct emb_log_filt
 struct emb_log_count {
 	char *key, *verdict, *path; /* path NULL in by_key rows */
 	uint64_t count;
+	uint64_t users; /* would_deny.top rows: distinct uids among the events */
 };
 
 /* Counts by one set of fields, in at most max entries; open addressing on an entry array. */
@@ -94,14 +98,29 @@ struct emb_log_tally {
 	uint64_t other; /* events whose fields came after max distinct ones */
 };
 
+/*
+ * What enforcing would have denied: the would-be denials among the events, their distinct paths
+ * and uids, and rows by (key, path) with the distinct uids of each. The tallies behind the
+ * distinct counts use only their keys (paths in paths, uids in uids; pairs in path_uids).
+ */
+struct emb_log_would_deny {
+	uint64_t events;
+	struct emb_log_tally top; /* key, path; verdict "" */
+	struct emb_log_tally paths, uids, path_uids;
+};
+
 struct emb_log_summary {
 	uint64_t events;
 	struct emb_log_tally by_verdict, by_key, by_path;
+	struct emb_log_would_deny would_deny;
 };
 
 /* Prepares S to track at most MAX_TRACKED distinct keys and paths each (0: EMB_LOG_MAX_TRACKED). */
 void emb_log_summary_init(struct emb_log_summary *s, size_t max_tracked);
-/* Counts event E. Returns 0 or -ENOMEM (S then stays consistent, E uncounted in some tallies). */
+/*
+ * Counts event E, and in S->would_deny too when it is a would-be denial. Returns 0 or -ENOMEM
+ * (S then stays consistent, E uncounted in some tallies).
+ */
 int emb_log_summary_add(struct emb_log_summary *s, const struct emb_log_event *e);
 void emb_log_summary_free(struct emb_log_summary *s);
 /*

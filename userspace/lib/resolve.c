@@ -82,7 +82,6 @@ static int candidate_cmp(const void *a, const void *b)
 	return x->value.rule_id < y->value.rule_id ? -1 : (x->value.rule_id > y->value.rule_id);
 }
 
-/* Returns 0 with *PIN open on the target, 1 when it does not exist, or a diagnostic's -errno. */
 /*
  * Opens PATH to hold its inode, leaving EMB_RESOLVE_FD_RESERVE descriptors below the limit to
  * the caller; past that, fails with EMFILE like a full table would.
@@ -101,6 +100,20 @@ static int open_pin(const char *path, int flags)
 	return fd;
 }
 
+/*
+ * MODE's effect on an entry: audit mode turns deny into audit and marks it, so that the events
+ * it decides say they would be denials under enforce mode.
+ */
+static void apply_mode(struct emb_rule_value *v, enum emb_mode mode)
+{
+	v->flags &= (__u8)~EMB_RULE_F_WOULD_DENY;
+	if (mode == EMB_MODE_AUDIT && v->verdict == EMB_VERDICT_DENY) {
+		v->verdict = EMB_VERDICT_AUDIT;
+		v->flags |= EMB_RULE_F_WOULD_DENY;
+	}
+}
+
+/* Returns 0 with *PIN open on the target, 1 when it does not exist, or a diagnostic's -errno. */
 static int resolve_rule(const struct emb_rule *rule, struct stat *st, int *pin,
 			struct emb_diags *diags)
 {
@@ -294,8 +307,7 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 			continue;
 		}
 		e->value.generation = generation;
-		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
-			e->value.verdict = EMB_VERDICT_AUDIT;
+		apply_mode(&e->value, mode);
 		r.pins[r.n_entries] = c.v[i].pin;
 		r.n_unpinned += c.v[i].pin < 0 && e->key.kind == EMB_KEY_INODE;
 		r.entries[r.n_entries++] = *e;
@@ -397,8 +409,7 @@ int emb_resolved_retain(struct emb_resolved *fresh, const struct emb_policy *pol
 		e->value.rule_id = (uint32_t)hit->id;
 		e->value.generation = generation;
 		e->value.verdict = (uint8_t)rule->verdict;
-		if (mode == EMB_MODE_AUDIT && e->value.verdict == EMB_VERDICT_DENY)
-			e->value.verdict = EMB_VERDICT_AUDIT;
+		apply_mode(&e->value, mode);
 		old->entries[i].value.pad[0] = 1; /* marks it kept, below */
 		n_keep++;
 	}

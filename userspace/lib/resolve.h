@@ -51,7 +51,8 @@ uint32_t emb_kernel_dev(dev_t st_dev);
 void emb_kernel_dev_format(uint32_t kdev, char *buf, size_t size);
 
 /*
- * Resolves POLICY for generation GENERATION in MODE (EMB_MODE_AUDIT turns deny into audit).
+ * Resolves POLICY for generation GENERATION in MODE (EMB_MODE_AUDIT turns deny into audit and
+ * marks such entries EMB_RULE_F_WOULD_DENY).
  * A target that does not exist is pending, not an error: nothing can run from it until it
  * exists, and embargod resolves again then. A target of the wrong kind (path= naming a
  * directory, dir= naming a file) or one that cannot be examined is a diagnostic at the rule's
