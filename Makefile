@@ -16,8 +16,9 @@ override CFLAGS += $(WARNINGS) -std=gnu11 -MMD -MP
 LIBS_BPF := -lbpf -lelf -lz
 # What userspace/lib needs beyond libc (hashing, ELF notes): the CLI and the unit tests link it.
 LIBS_LIB := -lcrypto -lelf -pthread
-# The daemon's audit and journal sinks (--audit, --journal) and their sending thread.
-LIBS_SINKS := -laudit -lsystemd -pthread
+# The daemon's audit and journal sinks (--audit, --journal) and their sending thread; its
+# seccomp allowlist (libseccomp: portable across architectures, no hand-written BPF).
+LIBS_SINKS := -laudit -lsystemd -lseccomp -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -89,6 +90,26 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_SRCS) $(wildcard tests/unit/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(LIB_SRCS) $(LIBS_LIB) -o $@
 
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_NAME.c) on the library, built by clang with ASan
+# and UBSan. make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus under
+# $(OUTPUT)/fuzz; a crash, leak or timeout fails it, its input kept in $(OUTPUT)/fuzz/artifacts.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 $(WARNINGS) -std=gnu11 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(patsubst userspace/lib/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz
+$(OUTPUT)/fuzz/obj/%.o: userspace/lib/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LIBS_LIB) -o $@
+fuzz: $(FUZZ_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+-include $(wildcard $(OUTPUT)/fuzz/obj/*.d)
+
 # Test helpers run inside the VM too, where only the project's own binaries bring their
 # libraries along: link them statically.
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -119,7 +140,7 @@ $(OUTPUT)/bench/%: bench/%.c
 
 unit: $(UNIT_BINS)
 
-check: all unit $(HELPER_BINS) $(DYN_HELPER_BINS) $(SHARED_HELPER_LIBS)
+check: all unit $(HELPER_BINS) $(DYN_HELPER_BINS) $(SHARED_HELPER_LIBS) $(FUZZ_BINS)
 	$(Q)tests/run
 
 test: check
@@ -133,20 +154,75 @@ vmtest: all
 # Installs what building and testing need on Debian 12 (as root).
 DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
-	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium rpm jq
+	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium rpm jq \
+	systemd libclang-rt-dev
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, the systemd unit, the reference
+# policies and the README. The policy directory embargod reads is configuration: it is made, with
+# the bundled ban list, only when it does not exist; install never replaces it, and uninstall
+# removes only what in it is unchanged. Logs and state (/var/log/embargo, /var/lib/embargo) are
+# embargod's data, made by systemd: neither target touches them.
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+DOCDIR ?= $(DATADIR)/doc/embargo
+# Not under PREFIX: /etc/embargo/policy.d is embargod's built-in default.
+SYSCONFDIR ?= /etc
+# On systemd's unit path for /usr and /usr/local alike; Debian 12 (merged /usr) has
+# /lib/systemd/system and /usr/lib/systemd/system as one directory. A bookworm .deb would say
+# UNITDIR=/lib/systemd/system, where debhelper puts units.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+POLICY_DIR := $(SYSCONFDIR)/embargo/policy.d
+DEFAULT_POLICIES := kaspersky.policy
+SHARED_POLICY_FILES := $(notdir $(wildcard policies/*.policy)) FORMAT.md
+.PHONY: install uninstall
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUTPUT)/embargod "$(DESTDIR)$(SBINDIR)/embargod"
+	$(Q)install -D -m 0755 $(OUTPUT)/embargo "$(DESTDIR)$(BINDIR)/embargo"
+	$(Q)install -d -m 0755 "$(DESTDIR)$(DATADIR)/embargo/policies"
+	$(Q)install -m 0644 $(addprefix policies/,$(SHARED_POLICY_FILES)) \
+		"$(DESTDIR)$(DATADIR)/embargo/policies/"
+	$(Q)install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
+	$(Q)mkdir -p $(OUTPUT)/dist
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+		dist/embargod.service > $(OUTPUT)/dist/embargod.service
+	$(Q)install -D -m 0644 $(OUTPUT)/dist/embargod.service "$(DESTDIR)$(UNITDIR)/embargod.service"
+	$(Q)if [ -e "$(DESTDIR)$(POLICY_DIR)" ]; then \
+		echo "  kept     $(DESTDIR)$(POLICY_DIR): configuration, not replaced"; \
+	else \
+		install -d -m 0755 "$(DESTDIR)$(POLICY_DIR)" && \
+		install -m 0644 $(addprefix policies/,$(DEFAULT_POLICIES)) "$(DESTDIR)$(POLICY_DIR)/"; \
+	fi
+
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f "$(DESTDIR)$(SBINDIR)/embargod" "$(DESTDIR)$(BINDIR)/embargo" \
+		"$(DESTDIR)$(UNITDIR)/embargod.service" "$(DESTDIR)$(DOCDIR)/README.md"
+	$(Q)for f in $(SHARED_POLICY_FILES); do rm -f "$(DESTDIR)$(DATADIR)/embargo/policies/$$f"; done
+	$(Q)for f in $(DEFAULT_POLICIES); do \
+		if cmp -s "policies/$$f" "$(DESTDIR)$(POLICY_DIR)/$$f"; then \
+			rm -f "$(DESTDIR)$(POLICY_DIR)/$$f"; fi; done
+	$(Q)rmdir "$(DESTDIR)$(DATADIR)/embargo/policies" "$(DESTDIR)$(DATADIR)/embargo" \
+		"$(DESTDIR)$(DOCDIR)" 2> /dev/null || true
+	$(Q)rmdir "$(DESTDIR)$(POLICY_DIR)" "$(DESTDIR)$(SYSCONFDIR)/embargo" 2> /dev/null || true
+	$(Q)if [ -e "$(DESTDIR)$(POLICY_DIR)" ]; then \
+		echo "  kept     $(DESTDIR)$(POLICY_DIR): policies changed or added there"; fi
+
 format:
-	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c bench/*.c
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c
 
 lint:
-	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c bench/*.c
-	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh bench/*.sh .ci/run
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c
+	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh tests/fuzz/*.sh bench/*.sh .ci/run
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
-		$(OUTPUT)/libembargo.a $(OUTPUT)/embargod $(OUTPUT)/embargo
+		$(OUTPUT)/libembargo.a $(OUTPUT)/embargod $(OUTPUT)/embargo $(OUTPUT)/dist $(OUTPUT)/fuzz
 
 -include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/bpf/*.d)

@@ -60,8 +60,9 @@ run_config() {
 		rm -f "$T/daemon.out" "$T/daemon.err"
 		start=$(now_ms)
 		# shellcheck disable=SC2086 # scope is empty or an option and its argument
+		# --no-pin: "no embargod" must mean no programs, and pinning costs no exec anything.
 		embargod --tier "$tier" --policy "$T/rules$1.policy" --log "$T/events.jsonl" \
-			--control "$T/ctl.sock" $scope > "$T/daemon.out" 2> "$T/daemon.err" &
+			--control "$T/ctl.sock" --no-pin $scope > "$T/daemon.out" 2> "$T/daemon.err" &
 		pid=$!
 		i=0
 		until grep -q '^embargod: ready' "$T/daemon.out" 2>/dev/null; do

@@ -41,6 +41,44 @@ enum emb_event_type {
 	EMB_EVENT_HOLD = 4,
 	/* A running process killed because the policy installed denies its program. */
 	EMB_EVENT_KILL = 5,
+	/*
+	 * Tamper protection (lsm tier, embargod --protect) refused something done to embargod,
+	 * its BPF objects or its files. rule_id holds the enum emb_tamper_op; generation the
+	 * target's pid (signal, ptrace) or map id (map_write); dev the signal number (signal),
+	 * or with ino the file's inode; filename the file's or the pin's name.
+	 */
+	EMB_EVENT_TAMPER = 6,
+};
+
+enum emb_tamper_op {
+	EMB_TAMPER_SIGNAL = 1,	    /* a signal that would stop or end embargod */
+	EMB_TAMPER_PTRACE = 2,	    /* attaching to embargod */
+	EMB_TAMPER_MAP_WRITE = 3,   /* a writable descriptor for one of its maps */
+	EMB_TAMPER_LINK_DETACH = 4, /* detaching a BPF link */
+	EMB_TAMPER_UNLINK = 5,	    /* removing a pin, or a protected file */
+	EMB_TAMPER_WRITE = 6,	    /* opening a protected file for writing */
+	EMB_TAMPER_TRUNCATE = 7,    /* truncating a protected file */
+	EMB_TAMPER_RENAME = 8,	    /* renaming a protected file, or one over it */
+};
+
+/*
+ * What tamper protection protects (the one entry of the "guard_config" array): embargod is the
+ * program with this inode (so that a new embargod taking over is embargod too), the pins are in
+ * the directory with that inode. Protected files are the keys of "guarded" (struct emb_inode_key).
+ */
+struct emb_guard_config {
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 enabled;
+	__u64 pin_ino;
+	__u32 pin_dev;
+	__u32 pad;
+};
+
+struct emb_inode_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
 };
 
 /* What a rule is about; same values as enum emb_rule_op in userspace/lib/policy.h. */
@@ -75,6 +113,7 @@ enum emb_counter {
 	EMB_CNT_NO_DIGEST,     /* decisions that had sha256 rules but no hash of the file */
 	EMB_CNT_OPEN_DENIED,   /* opens denied by open rules */
 	EMB_CNT_HELD,	       /* tracepoint tier: execs stopped for embargod to hash */
+	EMB_CNT_TAMPER,	       /* tamper attempts refused */
 	EMB_CNT_MAX,
 };
 
@@ -217,6 +256,8 @@ _Static_assert(sizeof(struct emb_rule_key) == 48, "emb_rule_key layout");
 _Static_assert(sizeof(struct emb_rule_value) == 16, "emb_rule_value layout");
 _Static_assert(sizeof(struct emb_digest_cache) == 68, "emb_digest_cache layout");
 _Static_assert(sizeof(struct emb_running_rec) == 32, "emb_running_rec layout");
+_Static_assert(sizeof(struct emb_guard_config) == 32, "emb_guard_config layout");
+_Static_assert(sizeof(struct emb_inode_key) == 16, "emb_inode_key layout");
 _Static_assert(sizeof(struct emb_event) == 104 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
 	       "emb_event layout");
 _Static_assert(__builtin_offsetof(struct emb_event, path) == 120 + EMB_FILENAME_MAX,

@@ -74,6 +74,29 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Tamper protection: see struct emb_guard_config. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct emb_guard_config);
+} guard_config SEC(".maps");
+
+/* embargod's files (policy, keys, log) and the ids of its maps, which others may not change. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct emb_inode_key);
+	__type(value, __u8);
+} guarded SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} guarded_maps SEC(".maps");
+
 /*
  * Events are built here, off the 512-byte stack; the slack absorbs a name read at the end.
  * An LSM program can be preempted on its CPU by another exec: each use claims a slot first.
@@ -453,6 +476,107 @@ static __always_inline void emb_emit(struct file *file, const char *filename,
 	emb_count(err ? EMB_CNT_RINGBUF_FULL : EMB_CNT_EVENTS);
 }
 
+/* The guard's configuration when tamper protection is on, else NULL. */
+static __always_inline struct emb_guard_config *emb_guard(void)
+{
+	__u32 zero = 0;
+	struct emb_guard_config *c = bpf_map_lookup_elem(&guard_config, &zero);
+
+	return c && c->enabled ? c : NULL;
+}
+
+/* Whether task T runs embargod's program. */
+static __always_inline int emb_is_embargod(struct task_struct *t, struct emb_guard_config *c)
+{
+	struct inode *i = BPF_CORE_READ(t, mm, exe_file, f_inode);
+
+	return i && BPF_CORE_READ(i, i_ino) == c->exe_ino &&
+	       BPF_CORE_READ(i, i_sb, s_dev) == c->exe_dev;
+}
+
+/* Whether the current task may touch what the guard protects: embargod itself. */
+static __always_inline int emb_guard_allows(struct emb_guard_config *c)
+{
+	return emb_is_embargod((struct task_struct *)bpf_get_current_task(), c);
+}
+
+static __always_inline int emb_guarded_inode(struct inode *inode)
+{
+	struct emb_inode_key k = {};
+
+	if (!inode)
+		return 0;
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	return bpf_map_lookup_elem(&guarded, &k) != NULL;
+}
+
+/* Logs a refused tamper attempt by the current task; returns -EPERM. */
+static __always_inline int emb_tamper(enum emb_tamper_op op, __u32 target, __u32 detail,
+				      struct inode *inode, const unsigned char *name)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct emb_scratch *s;
+	struct emb_event *e;
+	__u64 uid_gid;
+	long err;
+
+	emb_count(EMB_CNT_TAMPER);
+	s = emb_scratch_claim();
+	if (!s) {
+		emb_count(EMB_CNT_SCRATCH_BUSY);
+		return -EPERM;
+	}
+	e = &s->event;
+	e->boot_ns = bpf_ktime_get_boot_ns();
+	e->type = EMB_EVENT_TAMPER;
+	e->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	e->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : detail;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	uid_gid = bpf_get_current_uid_gid();
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	e->auid = BPF_CORE_READ(task, loginuid.val);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->rule_id = op;
+	e->generation = target;
+	e->verdict = EMB_VERDICT_DENY;
+	e->tier = EMB_TIER_LSM;
+	e->flags = 0;
+	__builtin_memset(e->sha256, 0, sizeof(e->sha256));
+	e->filename[0] = 0;
+	if (name)
+		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), name);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->path_len = 0;
+	err = bpf_ringbuf_output(&events, e, offsetof(struct emb_event, path), 0);
+	emb_scratch_release(s);
+	emb_count(err ? EMB_CNT_RINGBUF_FULL : EMB_CNT_EVENTS);
+	return -EPERM;
+}
+
+/* A file operation on DENTRY (in DIR): refused when it touches a pin or a protected file. */
+static __always_inline int emb_guard_dentry(enum emb_tamper_op op, struct inode *dir,
+					    struct dentry *dentry)
+{
+	struct emb_guard_config *c = emb_guard();
+	struct inode *inode;
+
+	if (!c || !dentry)
+		return 0;
+	inode = BPF_CORE_READ(dentry, d_inode);
+	if (!emb_guarded_inode(inode) &&
+	    !(dir && BPF_CORE_READ(dir, i_ino) == c->pin_ino &&
+	      BPF_CORE_READ(dir, i_sb, s_dev) == c->pin_dev) &&
+	    !(inode && BPF_CORE_READ(inode, i_ino) == c->pin_ino &&
+	      BPF_CORE_READ(inode, i_sb, s_dev) == c->pin_dev))
+		return 0;
+	if (emb_guard_allows(c))
+		return 0;
+	return emb_tamper(op, 0, 0, inode, BPF_CORE_READ(dentry, d_name.name));
+}
+
 /* Mounts the kernel makes for itself (kern_mount) are in no namespace: MNT_NS_INTERNAL. */
 #define EMB_MNT_NS_INTERNAL ((unsigned long)-22) /* ERR_PTR(-EINVAL) */
 static __always_inline int emb_internal_mount(struct file *file)
@@ -621,6 +745,13 @@ int BPF_PROG(emb_lsm_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
+	if (file->f_mode & FMODE_WRITE) {
+		struct emb_guard_config *c = emb_guard();
+
+		if (c && emb_guarded_inode(file->f_inode) && !emb_guard_allows(c))
+			return emb_tamper(EMB_TAMPER_WRITE, 0, 0, file->f_inode,
+					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	}
 	r = emb_open_verdict(file);
 	if (file->f_mode & FMODE_WRITE)
 		emb_digest_invalidate(file->f_inode);
@@ -633,9 +764,93 @@ int BPF_PROG(emb_lsm_path_truncate, const struct path *path, int ret)
 {
 	struct dentry *dentry = path->dentry;
 
+	if (ret)
+		return ret;
+	ret = emb_guard_dentry(EMB_TAMPER_TRUNCATE, NULL, dentry);
 	if (!ret && dentry && dentry->d_inode)
 		emb_digest_invalidate(dentry->d_inode);
 	return ret;
+}
+
+/* Tamper protection (embargod --protect): what root could otherwise do to embargod. */
+
+/* Signals that end or stop embargod, except from embargod and from PID 1 (shutdown). */
+SEC("lsm/task_kill")
+int BPF_PROG(emb_guard_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig)
+{
+	struct emb_guard_config *c = emb_guard();
+	struct task_struct *cur;
+
+	/* 0 probes; HUP reloads; CHLD, CONT, URG and WINCH are ignored or harmless. */
+	if (!c || sig == 0 || sig == 1 || sig == 17 || sig == 18 || sig == 23 || sig == 28)
+		return 0;
+	if (!emb_is_embargod(p, c) || emb_guard_allows(c))
+		return 0;
+	cur = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(cur, tgid) == 1)
+		return 0;
+	return emb_tamper(EMB_TAMPER_SIGNAL, BPF_CORE_READ(p, tgid), sig, NULL, NULL);
+}
+
+#define EMB_PTRACE_MODE_ATTACH 0x02
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(emb_guard_ptrace, struct task_struct *child, unsigned int mode)
+{
+	struct emb_guard_config *c = emb_guard();
+
+	if (!c || !(mode & EMB_PTRACE_MODE_ATTACH) || !emb_is_embargod(child, c) ||
+	    emb_guard_allows(c))
+		return 0;
+	return emb_tamper(EMB_TAMPER_PTRACE, BPF_CORE_READ(child, tgid), 0, NULL, NULL);
+}
+
+/* A descriptor for one of embargod's maps, by id or by pin: read-only for others. */
+#define EMB_FMODE_WRITE 0x2
+SEC("lsm/bpf_map")
+int BPF_PROG(emb_guard_bpf_map, struct bpf_map *map, unsigned int fmode)
+{
+	struct emb_guard_config *c = emb_guard();
+	__u32 id;
+
+	if (!c || !(fmode & EMB_FMODE_WRITE))
+		return 0;
+	id = BPF_CORE_READ(map, id);
+	if (!bpf_map_lookup_elem(&guarded_maps, &id) || emb_guard_allows(c))
+		return 0;
+	return emb_tamper(EMB_TAMPER_MAP_WRITE, id, 0, NULL, NULL);
+}
+
+/* BPF_LINK_DETACH takes a link's descriptor, which a hook cannot tell apart: embargod only. */
+#define EMB_BPF_LINK_DETACH 34
+SEC("lsm/bpf")
+int BPF_PROG(emb_guard_bpf, int cmd)
+{
+	struct emb_guard_config *c = emb_guard();
+
+	if (!c || cmd != EMB_BPF_LINK_DETACH || emb_guard_allows(c))
+		return 0;
+	return emb_tamper(EMB_TAMPER_LINK_DETACH, 0, 0, NULL, NULL);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(emb_guard_unlink, struct inode *dir, struct dentry *dentry)
+{
+	return emb_guard_dentry(EMB_TAMPER_UNLINK, dir, dentry);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(emb_guard_rmdir, struct inode *dir, struct dentry *dentry)
+{
+	return emb_guard_dentry(EMB_TAMPER_UNLINK, NULL, dentry);
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(emb_guard_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry)
+{
+	int r = emb_guard_dentry(EMB_TAMPER_RENAME, old_dir, old_dentry);
+
+	return r ? r : emb_guard_dentry(EMB_TAMPER_RENAME, NULL, new_dentry);
 }
 
 SEC("lsm/mmap_file")

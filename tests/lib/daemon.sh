@@ -3,6 +3,7 @@
 # daemon_status is read by the tests that source this.
 # shellcheck disable=SC2034
 # Starting and stopping embargod for a test. Sets daemon_pid, and daemon_status after a stop.
+# embargod pins its programs in a bpf file system of the test's own (DIR/bpffs).
 
 daemon_pid=""
 daemon_status=""
@@ -15,7 +16,14 @@ daemon_start() {
 	shift
 	# A ready line left by an earlier daemon must not be mistaken for this one's.
 	rm -f "$daemon_dir/daemon.out" "$daemon_dir/daemon.err"
-	embargod --log "$daemon_dir/events.jsonl" --control "$daemon_dir/ctl.sock" "$@" \
+	# The test's own bpf file system: what embargod pins there (so that enforcement outlives
+	# it) never mixes with the machine's, and daemon_stop ends it by unmounting.
+	mkdir -p "$daemon_dir/bpffs"
+	if ! grep -q " $daemon_dir/bpffs bpf " /proc/mounts; then
+		mount -t bpf bpf "$daemon_dir/bpffs" || return 1
+	fi
+	embargod --log "$daemon_dir/events.jsonl" --control "$daemon_dir/ctl.sock" \
+		--pin-dir "$daemon_dir/bpffs/embargo" "$@" \
 		> "$daemon_dir/daemon.out" 2> "$daemon_dir/daemon.err" &
 	daemon_pid=$!
 	i=0
@@ -45,12 +53,23 @@ daemon_reload() {
 	return 1
 }
 
+# Stops embargod (SIGTERM) and ends enforcement: its pins go with the test's bpf file system.
 daemon_stop() {
-	[ -n "$daemon_pid" ] || return 0
-	kill -TERM "$daemon_pid" 2>/dev/null
-	wait "$daemon_pid"
-	daemon_status=$?
-	daemon_pid=""
+	if [ -n "$daemon_pid" ]; then
+		kill -TERM "$daemon_pid" 2>/dev/null
+		# Under --protect (lsm tier) a shell's signal is refused: unload instead.
+		sleep 0.1
+		if kill -0 "$daemon_pid" 2>/dev/null && grep -q 'tamper protection is on' \
+			"$daemon_dir/daemon.err" 2>/dev/null; then
+			embargo --control "$daemon_dir/ctl.sock" unload > /dev/null 2>&1
+		fi
+		wait "$daemon_pid"
+		daemon_status=$?
+		daemon_pid=""
+	fi
+	if [ -n "$daemon_dir" ] && grep -q " $daemon_dir/bpffs bpf " /proc/mounts; then
+		umount "$daemon_dir/bpffs"
+	fi
 }
 
 # log_wait_lines PATTERN N: waits until the log has at least N lines matching PATTERN.

@@ -171,6 +171,40 @@ static void test_format(void)
 	free(e);
 }
 
+/* A refused tamper attempt: its op and target, no rule, no path. */
+static void test_format_tamper(void)
+{
+	struct emb_event *e = calloc(1, sizeof(*e));
+	struct emb_event_ctx ctx = { .key = "embargo:tamper" };
+	struct strbuf sb = { 0 };
+
+	e->type = EMB_EVENT_TAMPER;
+	e->rule_id = EMB_TAMPER_SIGNAL;
+	e->generation = 321;
+	e->dev = 9;
+	e->pid = 77;
+	e->verdict = EMB_VERDICT_DENY;
+	e->tier = EMB_TIER_LSM;
+	strcpy(e->comm, "kill");
+	emb_event_format(&sb, e, &ctx);
+	ok(sb.buf && strstr(sb.buf, "\"event\":\"tamper\",\"verdict\":\"deny\""),
+	   "a tamper event, denied");
+	ok(sb.buf && strstr(sb.buf, "\"op\":\"signal\",\"target_pid\":321,\"signal\":9,\"pid\":77"),
+	   "signal: its target and number, then who");
+	ok(sb.buf && !strstr(sb.buf, "\"path\""), "no path");
+	sb_reset(&sb);
+	e->rule_id = EMB_TAMPER_UNLINK;
+	e->dev = (8u << 20) | 1;
+	e->ino = 55;
+	strcpy(e->filename, "link_emb_lsm_bprm");
+	emb_event_format(&sb, e, &ctx);
+	ok(sb.buf && strstr(sb.buf, "\"op\":\"unlink\",\"name\":\"link_emb_lsm_bprm\",\"dev\":\"8:"
+				    "1\",\"ino\":55"),
+	   "unlink: the name and inode");
+	sb_free(&sb);
+	free(e);
+}
+
 static void test_json_quote(void)
 {
 	struct strbuf sb = { 0 };
@@ -211,6 +245,7 @@ int main(void)
 	test_check();
 	test_time();
 	test_format();
+	test_format_tamper();
 	test_json_quote();
 	test_json_read();
 	return done_testing();

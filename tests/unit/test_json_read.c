@@ -89,8 +89,22 @@ static void test_array_limit(void)
 	sb_free(&sb);
 }
 
+/* Escapes the fuzzer found mishandled: surrogate pairs, lone surrogates, unknown escapes. */
+static void test_escapes(void)
+{
+	char *v = json_get_string("{\"k\":\"\\ud83d\\ude00\"}", "k");
+
+	is_str(v, "\xf0\x9f\x98\x80", "a surrogate pair is one 4-byte character");
+	free(v);
+	v = json_get_string("{\"k\":\"\\udc00\"}", "k");
+	is_str(v, "\xef\xbf\xbd", "a lone surrogate reads as U+FFFD");
+	free(v);
+	ok(!json_is_object("{\"k\":\"a\\qb\"}"), "an unknown escape makes it no object");
+}
+
 int main(void)
 {
+	test_escapes();
 	test_scalars();
 	test_true();
 	test_string_array();

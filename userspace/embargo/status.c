@@ -80,6 +80,18 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("tier:       %s%s%s%s\n", tier ? tier : "?",
 		       why ? " (lsm unavailable: " : "", why ? why : "", why ? ")" : "");
 		printf("mode:       %s\n", mode ? mode : "?");
+		char *pinned = json_get_string(reply, "pinned");
+
+		if (pinned && pinned[0])
+			printf("pinned:     %s (enforcement outlives embargod; embargo unload ends "
+			       "it)%s\n",
+			       pinned,
+			       json_get_true(reply, "took_over") ? ", taken over from an earlier "
+								   "embargod"
+								 : "");
+		else
+			printf("pinned:     no (enforcement ends when embargod exits)\n");
+		free(pinned);
 		char *sha = json_get_string(reply, "policy_sha256");
 		char *source = json_get_string(reply, "policy_source");
 		char *signer = json_get_string(reply, "signed_by");

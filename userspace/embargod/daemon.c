@@ -23,6 +23,10 @@
 #include "hash.h"
 #include "event_log.h"
 #include "logchain.h"
+#include "json_read.h"
+#include "unload_token.h"
+#include "sandbox.h"
+#include "control_parse.h"
 
 static int64_t clock_ns(clockid_t clk)
 {
@@ -221,6 +225,21 @@ int daemon_prepare_policy(struct daemon *d)
 	return 0;
 }
 
+struct parse_job {
+	struct generation *g;
+	const char *name, *buf;
+	size_t len;
+	struct emb_diags *diags;
+};
+
+static int parse_confined(void *arg)
+{
+	struct parse_job *job = arg;
+	int r = emb_policy_parse_buffer(&job->g->policy, job->name, job->buf, job->len, job->diags);
+
+	return r ? r : emb_policy_check(&job->g->policy, job->diags);
+}
+
 int daemon_stage_text(struct daemon *d, const char *name, const char *buf, size_t len,
 		      struct emb_diags *diags)
 {
@@ -232,9 +251,10 @@ int daemon_stage_text(struct daemon *d, const char *name, const char *buf, size_
 	memcpy(signer, g->signer, sizeof(signer));
 	generation_free(g);
 	memcpy(g->signer, signer, sizeof(signer));
-	r = emb_policy_parse_buffer(&g->policy, name, buf, len, diags);
-	if (!r)
-		r = emb_policy_check(&g->policy, diags);
+	struct parse_job job = { g, name, buf, len, diags };
+
+	/* Bytes from a client: parsed where they can do nothing but use memory. */
+	r = sandbox_run_confined(parse_confined, &job);
 	if (!r)
 		r = emb_sha256_buffer(buf, len, g->sha256);
 	if (!r)
@@ -564,8 +584,10 @@ void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len)
 		d->events_malformed++;
 		return;
 	}
-	g = generation_find(d, e->generation);
-	if (e->rule_id == UINT32_MAX) {
+	g = e->type == EMB_EVENT_TAMPER ? NULL : generation_find(d, e->generation);
+	if (e->type == EMB_EVENT_TAMPER) {
+		ectx.key = "embargo:tamper";
+	} else if (e->rule_id == UINT32_MAX) {
 		ectx.key = "embargo:too-deep";
 	} else if (g && e->rule_id < g->policy.n_rules) {
 		const struct emb_rule *r = &g->policy.rules[e->rule_id];
@@ -640,6 +662,9 @@ static int rotate_log(struct daemon *d)
 		return -errno;
 	close(d->log_fd);
 	d->log_fd = fd;
+	/* The new file is protected as the old one was (its inode is another). */
+	if (d->protect)
+		enforcer_guard_file(&d->enf, d->log_path);
 	d->log_size = 0;
 	d->rotations++;
 	{
@@ -817,6 +842,69 @@ static void check_drops(struct daemon *d, bool now)
 	d->drops_logged = total;
 }
 
+int daemon_protect(struct daemon *d)
+{
+	struct generation *g = daemon_current(d);
+	char pushed[PATH_MAX];
+	int r;
+
+	if (d->enf.tier != EMB_TIER_LSM) {
+		fprintf(stderr,
+			"embargod: --protect needs the lsm tier: tamper protection is off\n");
+		return 0;
+	}
+	r = enforcer_guard_enable(&d->enf);
+	if (r)
+		return r;
+	for (size_t i = 0; i < g->policy.n_files; i++)
+		enforcer_guard_file(&d->enf, g->policy.files[i]);
+	for (size_t i = 0; i < d->n_trusted_paths; i++)
+		enforcer_guard_file(&d->enf, d->trusted_paths[i]);
+	enforcer_guard_file(&d->enf, d->log_path);
+	snprintf(pushed, sizeof(pushed), "%s/%s", d->state_dir, PUSH_POLICY_NAME);
+	enforcer_guard_file(&d->enf, pushed);
+	fprintf(stderr, "embargod: tamper protection is on\n");
+	return 0;
+}
+
+void daemon_took_over(struct daemon *d)
+{
+	uint64_t counters[EMB_CNT_MAX] = { 0 };
+	uint32_t in_force = enforcer_generation_in_force(&d->enf);
+	struct generation *g = &d->staged;
+	char time[48];
+	struct json j;
+
+	/*
+	 * Events still in the shared ring buffer name the earlier embargod's generations: this
+	 * one's continue above them, so that no number means two policies.
+	 */
+	if (in_force >= d->next_generation) {
+		d->next_generation = in_force + 1;
+		if (g->id) {
+			g->id = d->next_generation;
+			for (size_t i = 0; i < g->resolved.n_entries; i++)
+				g->resolved.entries[i].value.generation = g->id;
+		}
+	}
+	/* Drops the earlier embargod saw are its to have logged; the total is said here. */
+	enforcer_counters(&d->enf, counters);
+	d->drops_logged = counters[EMB_CNT_RINGBUF_FULL] + counters[EMB_CNT_SCRATCH_BUSY];
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "takeover");
+	json_str(&j, "pin_dir", d->enf.pin_dir);
+	json_u64(&j, "generation_in_force", in_force);
+	json_u64(&j, "maps_shared", d->enf.n_maps_reused);
+	json_u64(&j, "drops_total", d->drops_logged);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+}
+
 void daemon_drain_events(struct daemon *d)
 {
 	if (!d->rb)
@@ -896,6 +984,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 		[EMB_CNT_NO_DIGEST] = "no_digest",
 		[EMB_CNT_OPEN_DENIED] = "open_denied",
 		[EMB_CNT_HELD] = "held",
+		[EMB_CNT_TAMPER] = "tamper_refused",
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
@@ -943,6 +1032,10 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	if (d->enf.tier != EMB_TIER_LSM)
 		json_str(&j, "lsm_unavailable", d->enf.lsm_reason);
 	json_str(&j, "mode", emb_mode_name(g->mode));
+	/* Pinned: the programs outlive embargod; else enforcement ends with it. */
+	json_str(&j, "pinned", d->enf.pin_dir);
+	json_bool(&j, "took_over", d->enf.adopted);
+	json_bool(&j, "protected", d->enf.guarding);
 	json_u64(&j, "generation", g->id);
 	json_str(&j, "loaded", loaded);
 	emb_hex(g->sha256, sizeof(g->sha256), policy_hex);
@@ -995,14 +1088,82 @@ static bool peer_allowed(const struct daemon *d, int fd, const struct ucred *cre
 	return false;
 }
 
+/*
+ * "unload" ends enforcement: everything pinned is removed and embargod exits, its links with
+ * it. With trusted keys it takes a token for this host, signed by one of them (ARGS: a JSON
+ * object with "token" and "sig").
+ */
+static void unload_handle(struct daemon *d, const char *args, const struct ucred *cred,
+			  struct strbuf *reply)
+{
+	char *token = NULL, *sig = NULL, signer[128] = "", why[512] = "", time[48];
+	struct json j;
+	int r;
+
+	if (*args) {
+		token = json_get_string(args, "token");
+		sig = json_get_string(args, "sig");
+	}
+	if (d->n_trusted) {
+		if (!token) {
+			snprintf(why, sizeof(why),
+				 "unload: trusted keys are configured: a signed unload token is "
+				 "needed (embargo unload token, embargo sign)");
+			goto refuse;
+		}
+		r = daemon_verify_signature(d, "unload token", token, strlen(token), sig, signer,
+					    sizeof(signer), why, sizeof(why));
+		if (r)
+			goto refuse;
+		r = emb_unload_token_check(token, strlen(token), d->hostname,
+					   clock_ns(CLOCK_REALTIME) / 1000000000, why, sizeof(why));
+		if (r)
+			goto refuse;
+	}
+	r = enforcer_unpin(&d->enf);
+	if (r) {
+		snprintf(why, sizeof(why), "unload: cannot remove the pins in %s: %s",
+			 d->enf.pin_dir, strerror(-r));
+		goto refuse;
+	}
+	d->unloaded = true;
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "unload");
+	json_u64(&j, "uid", cred->uid);
+	if (signer[0])
+		json_str(&j, "signer", signer);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	fprintf(stderr, "embargod: unload asked by uid %u%s%s: enforcement ends now\n", cred->uid,
+		signer[0] ? ", token signed by " : "", signer);
+	json_begin(&j, reply);
+	json_bool(&j, "ok", true);
+	json_str(&j, "unloaded", d->enf.pin_dir[0] ? d->enf.pin_dir : "(nothing was pinned)");
+	json_end(&j);
+	goto out;
+refuse:
+	fprintf(stderr, "embargod: unload from uid %u refused: %s\n", cred->uid, why);
+	json_begin(&j, reply);
+	json_str(&j, "error", why);
+	json_end(&j);
+out:
+	free(token);
+	free(sig);
+}
+
 static void control_handle(struct daemon *d, int fd)
 {
 	char req[EMB_CONTROL_MAX_REQUEST];
 	struct strbuf reply = { 0 };
 	struct ucred cred;
 	socklen_t credlen = sizeof(cred);
-	size_t len = 0, line_len;
-	char *nl = NULL;
+	struct emb_control_line l;
+	size_t len = 0;
 	struct json j;
 
 	/* A client gets a bounded time to send its line: the loop serves the ring buffer too. */
@@ -1016,13 +1177,11 @@ static void control_handle(struct daemon *d, int fd)
 		if (n <= 0)
 			return;
 		len += (size_t)n;
-		nl = memchr(req, '\n', len);
-		if (nl)
+		if (memchr(req, '\n', len))
 			break;
 	}
-	req[len] = 0;
-	line_len = nl ? (size_t)(nl - req) : len;
-	req[line_len] = 0;
+	/* Taken apart by the code the fuzzer runs (control_parse.c). */
+	emb_control_parse_line(req, len, &l);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0 ||
 	    !peer_allowed(d, fd, &cred)) {
@@ -1034,15 +1193,22 @@ static void control_handle(struct daemon *d, int fd)
 				 : "permission denied: the control socket serves root only");
 		json_end(&j);
 		fprintf(stderr, "embargod: control request from uid %u refused\n", cred.uid);
-	} else if (!strcmp(req, "status")) {
+	} else if (l.verb == EMB_CONTROL_STATUS) {
 		status_reply(d, &reply);
-	} else if (!strcmp(req, "policy")) {
+	} else if (l.verb == EMB_CONTROL_POLICY) {
 		push_policy_show(d, &reply);
-	} else if (!strncmp(req, "push ", 5)) {
+	} else if (l.verb == EMB_CONTROL_PUSH) {
 		/* The policy's bytes follow the line; some may have come with it. */
-		push_handle(d, fd, req + 5, nl ? nl + 1 : req + len, nl ? len - line_len - 1 : 0,
-			    &cred, &reply);
-	} else if (!strcmp(req, "ping")) {
+		push_handle(d, fd, l.args, l.rest, l.rest_len, &cred, &reply);
+	} else if (l.verb == EMB_CONTROL_UNLOAD) {
+		unload_handle(d, l.args, &cred, &reply);
+	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-call")) {
+		fprintf(stderr, "embargod: test hook: a system call outside the allowlist\n");
+		sandbox_test_forbidden_call();
+	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-confined")) {
+		fprintf(stderr, "embargod: test hook: a file opened by the confined parser\n");
+		sandbox_run_confined(sandbox_test_forbidden_confined, NULL);
+	} else if (l.verb == EMB_CONTROL_PING) {
 		json_begin(&j, &reply);
 		json_bool(&j, "ok", true);
 		json_end(&j);

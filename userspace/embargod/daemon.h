@@ -47,7 +47,14 @@ struct daemon {
 	size_t n_trusted;
 	bool have_admin_group; /* --admin-group: its members may use the control socket too */
 	gid_t admin_gid;
-	bool force;	       /* --force: guardrails do not refuse the policy at start */
+	bool force;		       /* --force: guardrails do not refuse the policy at start */
+	const char *pin_dir;	       /* --pin-dir: where enforcement is pinned */
+	bool no_pin;		       /* --no-pin: enforcement ends with the process */
+	bool unloaded;		       /* "unload" was asked for and done: the run loop ends */
+	bool protect;		       /* --protect: tamper protection (lsm tier) */
+	const char *trusted_paths[16]; /* --trusted-key files, protected with --protect */
+	size_t n_trusted_paths;
+	bool test_hooks;       /* EMBARGOD_TEST_HOOKS=1: the sandbox's test requests are served */
 	bool pushed;	       /* the policy in force came from a push (state_dir/pushed.policy) */
 	char pushed_name[256]; /* the name it was pushed under, for diagnostics and keys */
 	unsigned long long version_floor; /* highest version accepted, from state_dir */
@@ -129,6 +136,16 @@ int daemon_start_events(struct daemon *d);
 void daemon_drain_events(struct daemon *d);
 /* The same, reading the drop counters whatever the time: before exit, and in tests' reach. */
 void daemon_final_drain(struct daemon *d);
+/*
+ * After enforcer_load() took over an earlier embargod's pinned programs: generations go on
+ * above the one in force, and a "takeover" record is queued for the log.
+ */
+void daemon_took_over(struct daemon *d);
+/*
+ * --protect: tamper protection for embargod, its maps, pins, policy, key and log files (lsm
+ * tier; in the tracepoint tier it says so and does nothing). 0 or -errno.
+ */
+int daemon_protect(struct daemon *d);
 /* Adds one decision record (LEN bytes, as from the ring buffer) to the batch the drain writes. */
 void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len);
 

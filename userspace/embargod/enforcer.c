@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "enforcer.h"
 #include "event_log.h"
 #include "exec.skel.h"
+#include "resolve.h"
 
 /* The first thing libbpf found wrong, so a failed load can say why. */
 static char libbpf_first[256];
@@ -66,8 +72,132 @@ static bool bpf_lsm_active(char *why, size_t whylen)
 	return false;
 }
 
+/* PIN_DIR/KIND_NAME into BUF. */
+static int pin_path(const struct enforcer *enf, const char *kind, const char *name,
+		    const char *suffix, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s_%s%s", enf->pin_dir, kind, name, suffix) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
+}
+
+/* Makes DIR, on a bpf file system (mounting the usual one when nothing is mounted there). */
+static int pin_dir_ready(const char *dir, char *err, size_t errlen)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (dir[0] != '/' || strlen(dir) >= sizeof(parent)) {
+		snprintf(err, errlen, "--pin-dir %s: not an absolute path", dir);
+		return -EINVAL;
+	}
+	strcpy(parent, dir);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	if (!on_bpffs(parent) && !strcmp(parent, "/sys/fs/bpf"))
+		mount("bpf", parent, "bpf", 0, "mode=0700");
+	if (!on_bpffs(parent)) {
+		snprintf(err, errlen, "%s is not on a bpf file system (mount -t bpf bpf %s)", dir,
+			 parent);
+		return -ENOTSUP;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int r = -errno;
+
+		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static bool pinned_map(const struct bpf_map *map)
+{
+	return bpf_map__autocreate(map) && !bpf_map__is_internal(map);
+}
+
+/*
+ * Maps an earlier embargod pinned are shared when they are the same kind of map: its programs
+ * and these then read one policy, fill one ring buffer, count in one place. REUSED[i] says
+ * which (in the object's map order).
+ */
+static void reuse_pinned_maps(struct enforcer *enf, struct exec_bpf *skel, bool *reused, size_t max)
+{
+	struct bpf_map *map;
+	size_t i = 0;
+
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd;
+
+		if (i >= max)
+			break;
+		reused[i] = false;
+		if (pinned_map(map) &&
+		    !pin_path(enf, "map", bpf_map__name(map), "", path, sizeof(path)) &&
+		    (fd = bpf_obj_get(path)) >= 0) {
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    info.type == bpf_map__type(map) &&
+			    info.key_size == bpf_map__key_size(map) &&
+			    info.value_size == bpf_map__value_size(map) &&
+			    info.max_entries == bpf_map__max_entries(map) &&
+			    info.map_flags == bpf_map__map_flags(map) &&
+			    !bpf_map__reuse_fd(map, fd))
+				reused[i] = true;
+			close(fd);
+		}
+		i++;
+	}
+}
+
+/* Pins the maps not shared with an earlier embargod, in place of any stale pin. */
+static int pin_maps(struct enforcer *enf, const bool *reused, size_t max)
+{
+	struct bpf_map *map;
+	size_t i = 0;
+	int r;
+
+	enf->n_maps_reused = 0;
+	bpf_object__for_each_map(map, enf->skel->obj)
+	{
+		char path[PATH_MAX];
+
+		if (i >= max)
+			break;
+		if (reused[i++]) {
+			enf->n_maps_reused++;
+			continue;
+		}
+		if (!pinned_map(map))
+			continue;
+		r = pin_path(enf, "map", bpf_map__name(map), "", path, sizeof(path));
+		if (r)
+			return r;
+		unlink(path);
+		r = bpf_map__pin(map, path);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+#define MAX_MAPS 32
+
 static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t errlen)
 {
+	bool reused[MAX_MAPS] = { false };
 	struct bpf_program *prog;
 	struct exec_bpf *skel;
 	int r;
@@ -92,6 +222,8 @@ static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t
 	/* Inode storage serves the lsm tier's hash cache only. */
 	if (tier != EMB_TIER_LSM)
 		bpf_map__set_autocreate(skel->maps.digests, false);
+	if (enf->pin_dir[0])
+		reuse_pinned_maps(enf, skel, reused, MAX_MAPS);
 	r = exec_bpf__load(skel);
 	if (r) {
 		snprintf(err, errlen, "cannot load the %s programs: %s%s%s%s", emb_tier_name(tier),
@@ -102,11 +234,23 @@ static int load_tier(struct enforcer *enf, enum emb_tier tier, char *err, size_t
 	}
 	enf->skel = skel;
 	enf->tier = tier;
+	if (enf->pin_dir[0]) {
+		r = pin_maps(enf, reused, MAX_MAPS);
+		if (r) {
+			snprintf(err, errlen, "cannot pin the maps in %s: %s", enf->pin_dir,
+				 strerror(-r));
+			exec_bpf__destroy(skel);
+			enf->skel = NULL;
+			return r;
+		}
+	}
 	return 0;
 }
 
-int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size_t errlen)
+int enforcer_load(struct enforcer *enf, enum tier_choice choice, const char *pin_dir, char *err,
+		  size_t errlen)
 {
+	char path[PATH_MAX];
 	int r;
 
 	enf->skel = NULL;
@@ -115,12 +259,37 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size
 	enf->rules_fd = -1;
 	enf->n_entries = 0;
 	enf->lsm_reason[0] = 0;
+	enf->pin_dir[0] = 0;
+	enf->adopted = false;
+	enf->n_maps_reused = enf->n_links_replaced = 0;
+	enf->guarding = false;
 	libbpf_set_print(libbpf_capture);
 
-	if (choice == TIER_TRACEPOINT)
-		snprintf(enf->lsm_reason, sizeof(enf->lsm_reason),
-			 "not requested (--tier tracepoint)");
-	else {
+	if (pin_dir) {
+		if (strlen(pin_dir) >= sizeof(enf->pin_dir)) {
+			snprintf(err, errlen, "--pin-dir %s: %s", pin_dir, strerror(ENAMETOOLONG));
+			return -ENAMETOOLONG;
+		}
+		r = pin_dir_ready(pin_dir, err, errlen);
+		if (r)
+			return r;
+		strcpy(enf->pin_dir, pin_dir);
+		pin_path(enf, "map", "policy", "", path, sizeof(path));
+		enf->adopted = access(path, F_OK) == 0;
+		/* The inode storage map exists in the lsm tier only: the earlier one's tier. */
+		pin_path(enf, "map", "digests", "", path, sizeof(path));
+		if (enf->adopted && choice == TIER_AUTO && access(path, F_OK) != 0) {
+			snprintf(enf->lsm_reason, sizeof(enf->lsm_reason),
+				 "the pinned programs in %s are of the tracepoint tier", pin_dir);
+			choice = TIER_TRACEPOINT;
+		}
+	}
+
+	if (choice == TIER_TRACEPOINT) {
+		if (!enf->lsm_reason[0])
+			snprintf(enf->lsm_reason, sizeof(enf->lsm_reason),
+				 "not requested (--tier tracepoint)");
+	} else {
 		if (bpf_lsm_active(enf->lsm_reason, sizeof(enf->lsm_reason))) {
 			r = load_tier(enf, EMB_TIER_LSM, enf->lsm_reason, sizeof(enf->lsm_reason));
 			if (!r)
@@ -135,6 +304,8 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, char *err, size
 	}
 	return load_tier(enf, EMB_TIER_TRACEPOINT, err, errlen);
 }
+
+static int guard_map(struct enforcer *enf, int fd, bool add);
 
 int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_t generation)
 {
@@ -200,6 +371,11 @@ int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_
 		goto fail;
 	}
 	bpf_map_update_elem(bpf_map__fd(enf->skel->maps.hash_config), &zero, &hc, BPF_ANY);
+	if (enf->guarding) {
+		guard_map(enf, fd, true);
+		if (enf->rules_fd >= 0)
+			guard_map(enf, enf->rules_fd, false);
+	}
 	if (enf->rules_fd >= 0)
 		close(enf->rules_fd);
 	enf->rules_fd = fd;
@@ -208,6 +384,73 @@ int enforcer_install(struct enforcer *enf, const struct emb_resolved *r, uint32_
 fail:
 	close(fd);
 	return err;
+}
+
+/*
+ * Pins LINK as link_NAME, replacing (and so detaching) an earlier embargod's link of the same
+ * program only once this one is attached: rename() puts it in place in one step.
+ */
+static int pin_link(struct enforcer *enf, struct bpf_link *link, const char *name)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	/* bpffs refuses names with a dot. */
+	r = pin_path(enf, "new_link", name, "", tmp, sizeof(tmp));
+	if (!r)
+		r = pin_path(enf, "link", name, "", path, sizeof(path));
+	if (r)
+		return r;
+	unlink(tmp);
+	r = bpf_link__pin(link, tmp);
+	if (r)
+		return r;
+	if (access(path, F_OK) == 0)
+		enf->n_links_replaced++;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+/* Unpins what an earlier embargod pinned and this one does not have (another tier's). */
+static int unpin_others(struct enforcer *enf)
+{
+	struct dirent *de;
+	int r = 0;
+	DIR *dir;
+
+	dir = opendir(enf->pin_dir);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		bool ours = false;
+		const char *name = de->d_name;
+
+		if (!strncmp(name, "new_link_", 9)) {
+			ours = false; /* a leftover of an interrupted start */
+		} else if (!strncmp(name, "link_", 5)) {
+			const struct bpf_program *p =
+				bpf_object__find_program_by_name(enf->skel->obj, name + 5);
+
+			ours = p && bpf_program__autoload(p);
+			if (!ours)
+				enf->n_links_replaced++;
+		} else if (!strncmp(name, "map_", 4)) {
+			const struct bpf_map *m =
+				bpf_object__find_map_by_name(enf->skel->obj, name + 4);
+
+			ours = m && pinned_map(m);
+		} else {
+			continue;
+		}
+		if (!ours && unlinkat(dirfd(dir), name, 0) < 0 && errno != ENOENT && !r)
+			r = -errno;
+	}
+	closedir(dir);
+	return r;
 }
 
 static bool sleepable(const struct bpf_program *prog)
@@ -238,10 +481,138 @@ int enforcer_attach(struct enforcer *enf)
 			if (!link)
 				return -errno;
 			enf->links[n++] = link;
+			enf->n_links = n;
+			if (enf->pin_dir[0]) {
+				int r = pin_link(enf, link, bpf_program__name(prog));
+
+				if (r)
+					return r;
+			}
 		}
 	}
 	enf->n_links = n;
+	return enf->pin_dir[0] ? unpin_others(enf) : 0;
+}
+
+static int map_id_of(int fd, __u32 *id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -errno;
+	*id = info.id;
 	return 0;
+}
+
+static int guard_map(struct enforcer *enf, int fd, bool add)
+{
+	__u8 one = 1;
+	__u32 id;
+	int r = map_id_of(fd, &id);
+
+	if (r)
+		return r;
+	if (!add)
+		return bpf_map_delete_elem(bpf_map__fd(enf->skel->maps.guarded_maps), &id) < 0
+			       ? -errno
+			       : 0;
+	return bpf_map_update_elem(bpf_map__fd(enf->skel->maps.guarded_maps), &id, &one, BPF_ANY) <
+			       0
+		       ? -errno
+		       : 0;
+}
+
+int enforcer_guard_file(struct enforcer *enf, const char *path)
+{
+	struct emb_inode_key k = { 0 };
+	struct stat st;
+	__u8 one = 1;
+
+	if (!enf->guarding)
+		return 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	k.ino = st.st_ino;
+	k.dev = emb_kernel_dev(st.st_dev);
+	return bpf_map_update_elem(bpf_map__fd(enf->skel->maps.guarded), &k, &one, BPF_ANY) < 0
+		       ? -errno
+		       : 0;
+}
+
+int enforcer_guard_enable(struct enforcer *enf)
+{
+	struct emb_guard_config c = { .enabled = 1 };
+	struct bpf_map *map;
+	struct stat st;
+	__u32 zero = 0;
+	int r;
+
+	if (enf->tier != EMB_TIER_LSM)
+		return -EOPNOTSUPP;
+	if (stat("/proc/self/exe", &st) < 0)
+		return -errno;
+	c.exe_ino = st.st_ino;
+	c.exe_dev = emb_kernel_dev(st.st_dev);
+	if (enf->pin_dir[0] && stat(enf->pin_dir, &st) == 0) {
+		c.pin_ino = st.st_ino;
+		c.pin_dev = emb_kernel_dev(st.st_dev);
+	}
+	bpf_object__for_each_map(map, enf->skel->obj)
+	{
+		if (bpf_map__fd(map) < 0)
+			continue;
+		r = guard_map(enf, bpf_map__fd(map), true);
+		if (r)
+			return r;
+	}
+	if (enf->rules_fd >= 0 && (r = guard_map(enf, enf->rules_fd, true)))
+		return r;
+	enf->guarding = true;
+	if (bpf_map_update_elem(bpf_map__fd(enf->skel->maps.guard_config), &zero, &c, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+uint32_t enforcer_generation_in_force(struct enforcer *enf)
+{
+	struct emb_rule_key meta_key = { .kind = EMB_KEY_META };
+	struct emb_rule_value meta = { 0 };
+	__u32 zero = 0, inner_id = 0;
+	int fd;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(enf->skel->maps.policy), &zero, &inner_id) < 0)
+		return 0;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &meta_key, &meta) < 0)
+		meta.generation = 0;
+	close(fd);
+	return meta.generation;
+}
+
+int enforcer_unpin(struct enforcer *enf)
+{
+	struct dirent *de;
+	int r = 0;
+	DIR *dir;
+
+	if (!enf->pin_dir[0])
+		return 0;
+	dir = opendir(enf->pin_dir);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT && !r)
+			r = -errno;
+	}
+	closedir(dir);
+	if (rmdir(enf->pin_dir) < 0 && errno != ENOENT && !r)
+		r = -errno;
+	return r;
 }
 
 int enforcer_counters(struct enforcer *enf, uint64_t *out)

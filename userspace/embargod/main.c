@@ -23,6 +23,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "sandbox.h"
 #include "event_log.h"
 #include "push.h"
 
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"                [--fanotify-scope PATH]... [--dpkg-root DIR] [--state DIR]\n"
 		"                [--trusted-key PUBFILE]... [--admin-group GROUP] [--force]\n"
 		"                [--log-max-size BYTES] [--log-keep N] [--audit] [--journal]\n"
+		"                [--pin-dir DIR | --no-pin] [--protect]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
 		"\n"
 		"  --policy FILE|DIR  policy file, or directory of *.policy files "
@@ -71,12 +73,21 @@ static void usage(FILE *f)
 		"                     with a version line newer than the last (repeatable)\n"
 		"  --admin-group GROUP  members may use the control socket (push, status) too\n"
 		"  --force            start even if the policy would deny a critical program\n"
+		"  --pin-dir DIR      pin the programs and maps in DIR, on a bpf file system, so\n"
+		"                     that enforcement outlives embargod; a new embargod takes "
+		"them\n"
+		"                     over (default " ENFORCER_PIN_DIR_DEFAULT ")\n"
+		"  --no-pin           pin nothing: enforcement ends when embargod exits\n"
+		"  --protect          tamper protection (lsm tier): only embargod may signal or\n"
+		"                     trace it, write its maps, detach links, remove its pins, or\n"
+		"                     change its policy, key and log files\n"
 		"  --check            check the policy (parse and resolve), print \"configuration "
 		"OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
 		"fails)\n"
 		"\n"
-		"SIGHUP reloads the policy; SIGTERM stops enforcing and exits.\n");
+		"SIGHUP reloads the policy. SIGTERM stops embargod; the pinned programs go on\n"
+		"enforcing the policy in force (embargo unload ends that).\n");
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
@@ -98,6 +109,9 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 		{ "log-keep", required_argument, NULL, 'K' },
 		{ "audit", no_argument, NULL, 'A' },
 		{ "journal", no_argument, NULL, 'J' },
+		{ "pin-dir", required_argument, NULL, 'P' },
+		{ "no-pin", no_argument, NULL, 'N' },
+		{ "protect", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -176,6 +190,9 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 				fprintf(stderr, "embargod: --trusted-key %s: %s\n", optarg, err);
 				return -EINVAL;
 			}
+			if (d->n_trusted_paths <
+			    sizeof(d->trusted_paths) / sizeof(d->trusted_paths[0]))
+				d->trusted_paths[d->n_trusted_paths++] = optarg;
 			d->n_trusted++;
 			break;
 		}
@@ -200,6 +217,15 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 			break;
 		case 'A':
 			d->want_audit = true;
+			break;
+		case 'P':
+			d->pin_dir = optarg;
+			break;
+		case 'N':
+			d->no_pin = true;
+			break;
+		case 'G':
+			d->protect = true;
 			break;
 		case 'J':
 			d->want_journal = true;
@@ -335,6 +361,8 @@ static int run_loop(struct daemon *d)
 				daemon_control_accept(d);
 				/* A push may have logged kills: write them now. */
 				daemon_drain_events(d);
+				if (d->unloaded)
+					goto out;
 			} else if (fd == d->inotify_fd)
 				daemon_targets_changed(d);
 			else if (fd == d->resolve_timer_fd)
@@ -384,8 +412,13 @@ int main(int argc, char **argv)
 	d.state_dir = DEFAULT_STATE;
 	d.log_max_size = 100u << 20;
 	d.log_keep = 10;
+	d.pin_dir = ENFORCER_PIN_DIR_DEFAULT;
 	if (parse_args(&d, argc, argv, &check_only))
 		return 2;
+	if (d.no_pin && strcmp(d.pin_dir, ENFORCER_PIN_DIR_DEFAULT)) {
+		fprintf(stderr, "embargod: --pin-dir and --no-pin contradict each other\n");
+		return 2;
+	}
 	raise_nofile_limit();
 	/* A policy pushed earlier was the one in force: it stays so across a restart. */
 	if (push_adopt_state(&d))
@@ -412,7 +445,7 @@ int main(int argc, char **argv)
 	if (err[0])
 		fprintf(stderr, "embargod: %s\n", err);
 
-	r = enforcer_load(&d.enf, d.tier_choice, err, sizeof(err));
+	r = enforcer_load(&d.enf, d.tier_choice, d.no_pin ? NULL : d.pin_dir, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "embargod: %s\n", err);
 		return 1;
@@ -420,6 +453,13 @@ int main(int argc, char **argv)
 	if (d.enf.tier != EMB_TIER_LSM && d.tier_choice == TIER_AUTO)
 		fprintf(stderr, "embargod: lsm tier unavailable (%s); using the tracepoint tier\n",
 			d.enf.lsm_reason);
+	if (d.enf.adopted) {
+		fprintf(stderr,
+			"embargod: taking over the pinned programs in %s: their policy stays in "
+			"force until this one's is installed\n",
+			d.enf.pin_dir);
+		daemon_took_over(&d);
+	}
 	fanguard_start(&d.fanguard, d.enf.tier, log_fanguard_event, &d);
 	r = daemon_commit_policy(&d);
 	if (!r)
@@ -431,6 +471,27 @@ int main(int argc, char **argv)
 		daemon_cleanup(&d);
 		return 1;
 	}
+	if (d.protect) {
+		r = daemon_protect(&d);
+		if (r) {
+			fprintf(stderr, "embargod: --protect: %s\n", strerror(-r));
+			daemon_cleanup(&d);
+			return 1;
+		}
+	}
+	/* Everything is open and attached: from here on, only what the loop needs. */
+	d.test_hooks = getenv("EMBARGOD_TEST_HOOKS") && !strcmp(getenv("EMBARGOD_TEST_HOOKS"), "1");
+	if (sandbox_drop_capabilities(err, sizeof(err)) ||
+	    sandbox_install_filter(err, sizeof(err))) {
+		fprintf(stderr, "embargod: %s\n", err);
+		daemon_cleanup(&d);
+		return 1;
+	}
+	if (d.enf.adopted)
+		fprintf(stderr,
+			"embargod: took over from the earlier embargod: %zu maps shared, "
+			"%zu links replaced\n",
+			d.enf.n_maps_reused, d.enf.n_links_replaced);
 	fanguard_print_limits(&d.fanguard);
 	printf("embargod: ready tier=%s rules=%zu\n", emb_tier_name(d.enf.tier),
 	       daemon_current(&d)->policy.n_rules);
@@ -443,6 +504,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "embargod: %s\n", strerror(-r));
 		return 1;
 	}
-	fprintf(stderr, "embargod: stopped; enforcement is off\n");
+	if (d.unloaded || !d.enf.pin_dir[0])
+		fprintf(stderr, "embargod: stopped; enforcement is off\n");
+	else
+		fprintf(stderr,
+			"embargod: stopped; the programs pinned in %s go on enforcing the policy "
+			"(embargo unload ends that)\n",
+			d.enf.pin_dir);
 	return 0;
 }

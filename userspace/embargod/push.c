@@ -18,6 +18,7 @@
 #include "json_read.h"
 #include "killer.h"
 #include "push.h"
+#include "control_parse.h"
 
 /* How long a client may take to send its policy, between two reads. */
 #define PUSH_READ_TIMEOUT_MS 10000
@@ -259,19 +260,6 @@ static int read_payload(int fd, const char *leftover, size_t leftover_len, char 
 	return 0;
 }
 
-/* A push names its policy for diagnostics and keys: one printable file name component. */
-static bool good_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 200 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] <= ' ' || name[i] == '/' || name[i] == 0x7f)
-			return false;
-	return true;
-}
-
 static void diags_to_array(const struct emb_diags *diags, struct strbuf *arr)
 {
 	char line[EMB_POLICY_MAX_LINE + 512];
@@ -289,8 +277,10 @@ static void diags_to_array(const struct emb_diags *diags, struct strbuf *arr)
 void push_handle(struct daemon *d, int fd, const char *header, const char *leftover,
 		 size_t leftover_len, const struct ucred *cred, struct strbuf *reply)
 {
-	char *name = json_get_string(header, "name"), *sig = json_get_string(header, "sig");
-	unsigned long long size = 0, force = 0, allow_empty = 0, kill_running = 0;
+	struct emb_push_header h = { 0 };
+	const char *name, *sig, *bad;
+	unsigned long long size;
+	bool force, allow_empty, kill_running;
 	char tmp_policy[PATH_MAX], tmp_sig[PATH_MAX], tmp_name[PATH_MAX], hex[65];
 	char signer[sizeof(d->staged.signer)] = "", why[PATH_MAX + 256];
 	struct strbuf errors = { 0 };
@@ -302,17 +292,17 @@ void push_handle(struct daemon *d, int fd, const char *header, const char *lefto
 	int r;
 
 	tmp_policy[0] = tmp_sig[0] = tmp_name[0] = 0;
-	if (json_get_number(header, "size", &size) || size > EMB_CONTROL_MAX_PAYLOAD) {
-		reply_error(reply, "push: missing or too large \"size\"", NULL);
+	/* The header is parsed by the code the fuzzer runs (control_parse.c). */
+	if (emb_push_header_parse(header, &h, &bad)) {
+		reply_error(reply, bad, NULL);
 		goto out;
 	}
-	json_get_number(header, "force", &force);
-	json_get_number(header, "allow_empty", &allow_empty);
-	json_get_number(header, "kill_running", &kill_running);
-	if (!name || !good_name(name)) {
-		reply_error(reply, "push: \"name\" must be a file name (no '/', no blanks)", NULL);
-		goto out;
-	}
+	name = h.name;
+	sig = h.sig;
+	size = h.size;
+	force = h.force;
+	allow_empty = h.allow_empty;
+	kill_running = h.kill_running;
 	buf = malloc(size + 1);
 	if (!buf) {
 		reply_error(reply, "push: out of memory", NULL);
@@ -440,8 +430,7 @@ out:
 	emb_diags_free(&diags);
 	sb_free(&errors);
 	free(buf);
-	free(name);
-	free(sig);
+	emb_push_header_free(&h);
 }
 
 /* RULE as a policy line, quoting the values that need it. */

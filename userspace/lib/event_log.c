@@ -40,6 +40,8 @@ const char *emb_event_type_name(uint32_t type)
 		return "open";
 	case EMB_EVENT_KILL:
 		return "kill";
+	case EMB_EVENT_TAMPER:
+		return "tamper";
 	default:
 		return "exec";
 	}
@@ -92,6 +94,45 @@ void emb_format_rfc3339(int64_t ns, char *buf, size_t size)
 	snprintf(buf, size, "%s.%09ldZ", date, frac);
 }
 
+static const char *tamper_op_name(uint32_t op)
+{
+	static const char *const names[] = {
+		[EMB_TAMPER_SIGNAL] = "signal",	      [EMB_TAMPER_PTRACE] = "ptrace",
+		[EMB_TAMPER_MAP_WRITE] = "map_write", [EMB_TAMPER_LINK_DETACH] = "link_detach",
+		[EMB_TAMPER_UNLINK] = "unlink",	      [EMB_TAMPER_WRITE] = "write",
+		[EMB_TAMPER_TRUNCATE] = "truncate",   [EMB_TAMPER_RENAME] = "rename",
+	};
+
+	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op] : "unknown";
+}
+
+/* A refused tamper attempt: who tried what on which target. */
+static void format_tamper(struct json *j, const struct emb_event *e)
+{
+	char dev[24];
+
+	json_str(j, "op", tamper_op_name(e->rule_id));
+	switch (e->rule_id) {
+	case EMB_TAMPER_SIGNAL:
+		json_u64(j, "target_pid", e->generation);
+		json_u64(j, "signal", e->dev);
+		break;
+	case EMB_TAMPER_PTRACE:
+		json_u64(j, "target_pid", e->generation);
+		break;
+	case EMB_TAMPER_MAP_WRITE:
+		json_u64(j, "map_id", e->generation);
+		break;
+	case EMB_TAMPER_LINK_DETACH:
+		break;
+	default:
+		json_strn(j, "name", e->filename, strnlen(e->filename, sizeof(e->filename)));
+		emb_kernel_dev_format(e->dev, dev, sizeof(dev));
+		json_str(j, "dev", dev);
+		json_u64(j, "ino", e->ino);
+	}
+}
+
 void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct emb_event_ctx *ctx)
 {
 	char time[48], dev[24];
@@ -111,6 +152,23 @@ void emb_event_format(struct strbuf *sb, const struct emb_event *e, const struct
 		json_bool(&j, "would_deny", true);
 	json_str(&j, "tier", emb_tier_name(e->tier));
 	json_str(&j, "key", ctx->key ? ctx->key : "");
+	if (e->type == EMB_EVENT_TAMPER) {
+		format_tamper(&j, e);
+		json_u64(&j, "pid", e->pid);
+		json_u64(&j, "ppid", e->ppid);
+		json_u64(&j, "uid", e->uid);
+		json_u64(&j, "gid", e->gid);
+		if (e->auid != (uint32_t)-1)
+			json_u64(&j, "auid", e->auid);
+		if (e->cgroup_id)
+			json_u64(&j, "cgroup_id", e->cgroup_id);
+		if (ctx->host)
+			json_str(&j, "host", ctx->host);
+		json_strn(&j, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+		json_end(&j);
+		sb_free(&path);
+		return;
+	}
 	if (ctx->rule)
 		json_str(&j, "rule", ctx->rule);
 	json_u64(&j, "generation", e->generation);

@@ -41,9 +41,28 @@ static void put_utf8(struct strbuf *sb, unsigned cp)
 	}
 }
 
+/* The 4 hex digits at P into *CP; false when they are not (stops at the first that is not). */
+static bool read_hex4(const char *p, unsigned *cp)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = hexval(p[i]);
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (unsigned)d;
+	}
+	*cp = v;
+	return true;
+}
+
 /* Parses the string at P (at its opening quote); returns the position after it, or NULL. */
 static const char *parse_string(const char *p, struct strbuf *out)
 {
+	static const char escapes[] = "\"\\/bfnrt", unescaped[] = "\"\\/\b\f\n\r\t";
+	const char *at;
+
 	if (*p++ != '"')
 		return NULL;
 	while (*p && *p != '"') {
@@ -55,30 +74,33 @@ static const char *parse_string(const char *p, struct strbuf *out)
 		}
 		p++;
 		if (*p == 'u') {
-			unsigned cp = 0;
+			unsigned cp, low;
 
-			for (int i = 1; i <= 4; i++) {
-				int v = hexval(p[i]);
-
-				if (v < 0)
-					return NULL;
-				cp = cp << 4 | (unsigned)v;
-			}
+			if (!read_hex4(p + 1, &cp))
+				return NULL;
 			p += 5;
+			/*
+			 * Beyond U+FFFF a character is a UTF-16 surrogate pair (as most writers
+			 * escape it); a lone surrogate is none, read as U+FFFD, as json_quote()
+			 * writes invalid UTF-8.
+			 */
+			if (cp >= 0xd800 && cp <= 0xdbff && p[0] == '\\' && p[1] == 'u' &&
+			    read_hex4(p + 2, &low) && low >= 0xdc00 && low <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+				p += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff) {
+				cp = 0xfffd;
+			}
 			if (out)
 				put_utf8(out, cp);
 			continue;
 		}
-		if (out) {
-			const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
-			const char *at = *p ? strchr(from, *p) : NULL;
-
-			if (!at)
-				return NULL;
-			sb_putc(out, to[at - from]);
-		}
-		if (!*p)
+		/* Checked when only skipping too: what json_is_object() accepts can be read. */
+		at = *p ? strchr(escapes, *p) : NULL;
+		if (!at)
 			return NULL;
+		if (out)
+			sb_putc(out, unescaped[at - escapes]);
 		p++;
 	}
 	return *p == '"' ? p + 1 : NULL;
