@@ -366,7 +366,7 @@ if [ -x "$bin/exec_many" ] && [ "$burst" -gt 0 ]; then
 fi
 
 daemon_stop
-check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
+check "stopped (unload): embargod exits 0" [ "$daemon_status" -eq 0 ]
 
 # ---- journald: only where the harness says the machine is ours to change (the VM) ----
 

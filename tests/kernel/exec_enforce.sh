@@ -249,8 +249,8 @@ expect_denied broken_reload_keeps_policy "$T/banned/touch"
 check "embargod still runs after a refused reload" kill -0 "$daemon_pid"
 
 daemon_stop
-check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
-expect_runs after_sigterm "$T/banned/touch"
+check "stopped (unload): embargod exits 0" [ "$daemon_status" -eq 0 ]
+expect_runs after_stop "$T/banned/touch"
 
 # Audit mode: nothing is denied, every would-be denial is logged as audit and marked so; an
 # audit rule's events are not. The summary answers "what would break if we enforce?".

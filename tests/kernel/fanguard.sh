@@ -354,7 +354,7 @@ if [ "$tier" = tracepoint ]; then
 fi
 
 daemon_stop
-check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
+check "stopped (unload): embargod exits 0" [ "$daemon_status" -eq 0 ]
 expect_runs after_sigterm "$try_exec" "$FS/orig/touch"
 
 # Audit mode: content and open rules deny nothing, and each decision of theirs is logged as a

@@ -112,6 +112,6 @@ case $reply in
 esac
 check "...and embargod lives on" kill -0 "$daemon_pid"
 daemon_stop
-check "SIGTERM: embargod exits 0" [ "$daemon_status" -eq 0 ]
+check "stopped (unload): embargod exits 0" [ "$daemon_status" -eq 0 ]
 
 done_testing

@@ -73,7 +73,7 @@ check "no exec event: nothing was executed by name" sh -c "! grep -q '\"event\":
 
 daemon_stop
 "$ldso" "$T/banned/dyn_touch" "$T/marker.after"
-check "after SIGTERM ld.so runs it again" [ -e "$T/marker.after" ]
+check "after embargod is stopped (unload) ld.so runs it again" [ -e "$T/marker.after" ]
 
 # Audit mode: the mappings run, and those enforce mode would refuse are logged as would-be
 # denials; the kernel's own mapping of a program it executes is not (the exec is logged).

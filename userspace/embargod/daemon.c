@@ -709,7 +709,12 @@ static void flush_batch(struct daemon *d)
 
 	if (!d->batch.len && !d->chain_record_due)
 		return;
-	if (d->log_max_size && d->log_size + d->batch.len > d->log_max_size && d->log_size > 0) {
+	/*
+	 * Not while a "restart" or "new" record waits to be written: it must open its stretch in
+	 * the file the stretch before it ended in, not give way to a "rotated" one.
+	 */
+	if (d->log_max_size && !d->chain_record_due &&
+	    d->log_size + d->batch.len > d->log_max_size && d->log_size > 0) {
 		int r = rotate_log(d);
 
 		if (r)
