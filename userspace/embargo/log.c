@@ -57,19 +57,6 @@ struct log_query {
 	const char *file;
 };
 
-/* Prints S for a terminal: control bytes of a path (which any user chooses) as \xNN. */
-static void print_safe(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
-}
-
 static void print_event(const struct emb_log_event *e)
 {
 	printf("%-30s  %-5s  %-16s  uid=", e->time_str, e->verdict ? e->verdict : "?",
@@ -85,7 +72,7 @@ static void print_event(const struct emb_log_event *e)
 	/* Before the path, which always starts with '/': the word cannot be taken for part of it. */
 	if (e->would_deny)
 		printf("would-deny  ");
-	print_safe(e->path ? e->path : "?");
+	cli_print_safe(e->path ? e->path : "?");
 	putchar('\n');
 }
 
@@ -115,11 +102,11 @@ static void print_chain_record(const struct emb_log_event *e, const char *line)
 		printf("?");
 	if (previous) {
 		printf("  previous_file=");
-		print_safe(previous);
+		cli_print_safe(previous);
 	}
 	if (broken) {
 		printf("  broken_tail=");
-		print_safe(broken);
+		cli_print_safe(broken);
 	}
 	putchar('\n');
 	free(reason);
@@ -288,7 +275,7 @@ static void print_would_deny_text(const struct emb_log_would_deny *w,
 	for (size_t i = 0; i < n_top; i++) {
 		printf("  %8llu  users=%-5llu  %-16s  ", (unsigned long long)top[i]->count,
 		       (unsigned long long)top[i]->users, top[i]->key);
-		print_safe(top[i]->path);
+		cli_print_safe(top[i]->path);
 		putchar('\n');
 	}
 	if (w->top.other)
@@ -358,7 +345,7 @@ static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 	for (size_t i = 0; i < n_paths; i++) {
 		printf("  %8llu  %-5s  %-16s  ", (unsigned long long)paths[i]->count,
 		       paths[i]->verdict, paths[i]->key);
-		print_safe(paths[i]->path);
+		cli_print_safe(paths[i]->path);
 		putchar('\n');
 	}
 	if (s->by_path.other)
