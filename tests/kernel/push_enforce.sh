@@ -120,6 +120,18 @@ still_denied after_root_push
 r=$(exec_result "$T/free/touch" free)
 check "an allowed program runs ($r)" [ "$r" = exit=0 ]
 
+# A large push: parsing it sorts more than 1 KiB, and glibc's qsort() then asks the memory size
+# (sysinfo), which the parser's sandbox must allow.
+{
+	echo "version 7"
+	echo "deny exec path=$T/banned/touch key=push-root"
+	awk 'BEGIN { for (i = 0; i < 2000; i++) printf "deny exec sha256=%064x key=push-large\n", i + 1 }'
+} > "$T/large.policy"
+check "a push of 2001 rules goes in" \
+	sh -c "embargo --control '$T/ctl.sock' push '$T/large.policy' | grep -q '2001 rules'"
+check "embargod is still running after it" kill -0 "$daemon_pid"
+still_denied after_large_push
+
 # An empty policy with --allow-empty, then the rule again.
 check "an empty policy goes in with --allow-empty" \
 	sh -c "embargo --control '$T/ctl.sock' push --allow-empty '$T/empty.policy' > /dev/null"

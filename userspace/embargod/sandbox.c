@@ -101,6 +101,7 @@ static const char *const allowed_calls[] = {
 	"nanosleep",
 	"getrandom",
 	"uname",
+	"sysinfo", /* glibc's qsort() of more than 1 KiB asks the memory size */
 	"getuid",
 	"geteuid",
 	"getgid",
@@ -233,8 +234,20 @@ int sandbox_install_filter(char *err, size_t errlen)
 
 /* What the parser may do: use memory, and end its thread. */
 static const char *const confined_calls[] = {
-	"brk",	 "mmap", "munmap", "mremap",	     "mprotect", "madvise",
-	"futex", "exit", "gettid", "rt_sigprocmask", "getpid",	 "sched_yield",
+	"brk",
+	"mmap",
+	"munmap",
+	"mremap",
+	"mprotect",
+	"madvise",
+	"futex",
+	"exit",
+	"gettid",
+	"rt_sigprocmask",
+	"getpid",
+	"sched_yield",
+	/* glibc's qsort() asks the memory size before it sorts more than 1 KiB */
+	"sysinfo",
 };
 
 struct confined {
