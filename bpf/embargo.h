@@ -35,8 +35,9 @@ enum emb_event_type {
 	EMB_EVENT_OPEN = 3, /* an open of the file (open rules) */
 	/*
 	 * Tracepoint tier: a program that fanotify cannot see (run from a kernel-internal
-	 * mount: memfd_create) was stopped with SIGSTOP before its first instruction, for
-	 * embargod to hash it and then kill or continue it. Not logged as such.
+	 * mount: memfd_create), or one vouched for whose content changed since (struct
+	 * emb_vouched), was stopped with SIGSTOP before its first instruction, for embargod to
+	 * hash it and then kill or continue it. Not logged as such.
 	 */
 	EMB_EVENT_HOLD = 4,
 	/* A running process killed because the policy installed denies its program. */
@@ -80,6 +81,23 @@ struct emb_inode_key {
 	__u32 dev;
 	__u32 pad;
 };
+
+/*
+ * Tracepoint tier: a program embargod found allowed by its content and lets run without asking
+ * again (a fanotify ignore mark on its inode, which the kernel clears at the next write), keyed
+ * by struct emb_inode_key: its size and ctime when it was hashed. Content changed without a
+ * write (through a shared writable mapping) changes the ctime but clears no ignore mark: the
+ * tracepoint finds the program no longer matches and holds it for embargod to hash again.
+ */
+struct emb_vouched {
+	__s64 size;
+	__s64 ctime_sec;
+	__u32 ctime_nsec;
+	__u32 serial; /* embargod's: which of its fanotify groups holds the ignore mark */
+};
+
+/* Programs vouched for at once; beyond, fanotify asks embargod at every exec. */
+#define EMB_VOUCHED_MAX 65536
 
 /* What a rule is about; same values as enum emb_rule_op in userspace/lib/policy.h. */
 enum emb_op {
@@ -258,6 +276,7 @@ _Static_assert(sizeof(struct emb_digest_cache) == 68, "emb_digest_cache layout")
 _Static_assert(sizeof(struct emb_running_rec) == 32, "emb_running_rec layout");
 _Static_assert(sizeof(struct emb_guard_config) == 32, "emb_guard_config layout");
 _Static_assert(sizeof(struct emb_inode_key) == 16, "emb_inode_key layout");
+_Static_assert(sizeof(struct emb_vouched) == 24, "emb_vouched layout");
 _Static_assert(sizeof(struct emb_event) == 104 + EMB_COMM_LEN + EMB_FILENAME_MAX + EMB_PATH_MAX,
 	       "emb_event layout");
 _Static_assert(__builtin_offsetof(struct emb_event, path) == 120 + EMB_FILENAME_MAX,

@@ -97,6 +97,15 @@ struct {
 	__type(value, __u8);
 } guarded_maps SEC(".maps");
 
+/* Tracepoint tier: programs embargod let run without a fanotify round trip (emb_vouched). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EMB_VOUCHED_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct emb_inode_key);
+	__type(value, struct emb_vouched);
+} vouched SEC(".maps");
+
 /*
  * Events are built here, off the 512-byte stack; the slack absorbs a name read at the end.
  * An LSM program can be preempted on its CPU by another exec: each use claims a slot first.
@@ -587,6 +596,62 @@ static __always_inline int emb_internal_mount(struct file *file)
 	return (unsigned long)BPF_CORE_READ(mnt, mnt_ns) == EMB_MNT_NS_INTERNAL;
 }
 
+/* struct inode's ctime across kernels: two fields since 6.11, __i_ctime in 6.6, else i_ctime. */
+struct inode___ctime_split {
+	time64_t i_ctime_sec;
+	__u32 i_ctime_nsec;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_hidden {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_old {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+static __always_inline void emb_inode_ctime(struct inode *inode, __s64 *sec, __u32 *nsec)
+{
+	if (bpf_core_field_exists(struct inode___ctime_split, i_ctime_sec)) {
+		struct inode___ctime_split *i = (void *)inode;
+
+		*sec = BPF_CORE_READ(i, i_ctime_sec);
+		/* Since 6.13 the top bit says the ctime was looked at (I_CTIME_QUERIED). */
+		*nsec = BPF_CORE_READ(i, i_ctime_nsec) & 0x3fffffff;
+	} else if (bpf_core_field_exists(struct inode___ctime_hidden, __i_ctime)) {
+		struct inode___ctime_hidden *i = (void *)inode;
+
+		*sec = BPF_CORE_READ(i, __i_ctime.tv_sec);
+		*nsec = (__u32)BPF_CORE_READ(i, __i_ctime.tv_nsec);
+	} else {
+		struct inode___ctime_old *i = (void *)inode;
+
+		*sec = BPF_CORE_READ(i, i_ctime.tv_sec);
+		*nsec = (__u32)BPF_CORE_READ(i, i_ctime.tv_nsec);
+	}
+}
+
+/* Whether FILE is a program embargod vouched for that has changed since (struct emb_vouched). */
+static __always_inline bool emb_vouch_stale(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct emb_inode_key k = {};
+	struct emb_vouched *v;
+	__u32 nsec;
+	__s64 sec;
+
+	if (!inode)
+		return false;
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	v = bpf_map_lookup_elem(&vouched, &k);
+	if (!v)
+		return false;
+	emb_inode_ctime(inode, &sec, &nsec);
+	return v->size != BPF_CORE_READ(inode, i_size) || v->ctime_sec != sec ||
+	       v->ctime_nsec != nsec;
+}
+
 /* Returns the verdict for the exec of BPRM and records it; ALLOW when no rule matched. */
 static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_tier tier)
 {
@@ -605,11 +670,13 @@ static __always_inline int emb_exec_verdict(struct linux_binprm *bprm, enum emb_
 	else
 		emb_decide(bprm->file, rules, &d, EMB_OP_KEY_EXEC, 0, NULL);
 	if (!d.matched && tier == EMB_TIER_TRACEPOINT &&
-	    (emb_hash_flags() & EMB_META_SHA256_EXEC) && emb_internal_mount(bprm->file)) {
+	    (emb_hash_flags() & EMB_META_SHA256_EXEC) &&
+	    (emb_internal_mount(bprm->file) || emb_vouch_stale(bprm->file))) {
 		/*
 		 * sha256= rules need the content, which embargod checks with fanotify; a file on a
-		 * kernel-internal mount (memfd_create) is out of its reach. Stop the task before
-		 * its first instruction and let embargod hash it and kill or continue it.
+		 * kernel-internal mount (memfd_create) is out of its reach, and so is one it
+		 * vouched for that changed without a write. Stop the task before its first
+		 * instruction and let embargod hash it and kill or continue it.
 		 */
 		if (bpf_send_signal(SIGSTOP)) {
 			emb_count(EMB_CNT_SIGNAL_FAILED);

@@ -259,6 +259,43 @@ attempt memfd_free "$try_exec" --memfd "$FS/free/touch"
 check "memfd_create + fexecve of other content runs ($result)" \
 	sh -c "[ '$result' = exit=0 ] && [ -e '$T/marker.memfd_free' ]"
 
+# A program allowed by its content is not asked about again (tracepoint tier: an ignore mark,
+# which the kernel clears on write(2)). Changed through a shared writable mapping instead, no
+# write(2) happens: the banned content written that way into an allowed program of the same
+# size must still not run. The lsm tier refuses it (its cache is dropped when the program is
+# opened for writing); the tracepoint tier sees the program's ctime moved, stops it before its
+# first instruction, and embargod hashes it and kills it.
+head -c "$(($(wc -c < "$FS/orig/touch") - 1))" "$FS/orig/touch" > "$FS/free/busybox-mapped"
+printf 'X' >> "$FS/free/busybox-mapped"
+chmod 755 "$FS/free/busybox-mapped"
+sleep 0.1 # older than the clock's tick: its hash may be kept
+v1=$(fan_counter vouched)
+expect_runs mapped_allowed "$try_exec" "$FS/free/busybox-mapped" touch
+if [ "$tier" = tracepoint ]; then
+	v2=$(fan_counter vouched)
+	check "an allowed program is vouched for: not asked about at its next exec ($v1 -> $v2)" \
+		[ "$v2" -eq $((v1 + 1)) ]
+	e1=$(fan_counter events)
+	expect_runs mapped_again "$try_exec" "$FS/free/busybox-mapped" touch
+	check "its next exec raises no fanotify event ($e1 -> $(fan_counter events))" \
+		[ "$(fan_counter events)" = "$e1" ]
+fi
+out=$("$(dirname "$try_exec")/mmap_write" "$FS/orig/touch" "$FS/free/busybox-mapped")
+check "the banned content is written into it through a shared mapping ($out)" \
+	cmp -s "$FS/orig/touch" "$FS/free/busybox-mapped"
+attempt mapped_changed "$try_exec" "$FS/free/busybox-mapped" touch
+sha_denials=$((sha_denials + 1))
+case $tier in
+lsm) want=errno=EPERM ;;
+*) want=signal=9 ;;
+esac
+if [ "$result" = "$want" ] && [ ! -e "$T/marker.mapped_changed" ]; then
+	ok "changed through a shared mapping, it is denied ($result), no trace of running"
+else
+	not_ok "changed through a shared mapping, it is denied" "result: $result (want $want)" \
+		"marker exists: $([ -e "$T/marker.mapped_changed" ] && echo yes || echo no)"
+fi
+
 # Open rules: the file cannot be opened at all, by anyone; other files can.
 out=$(limit cat "$FS/secret/secret.txt" 2>&1)
 rc=$?

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -293,6 +294,13 @@ static void nearest_existing_dir(const char *path, char *dir, size_t size)
 
 static void reresolve_until_settled(struct daemon *d);
 
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Watches the directory above each rule's target (the nearest existing one, for a target that
  * does not exist yet): a name that appears there, by creation or by a rename over it, may be
@@ -303,8 +311,8 @@ static void reresolve_until_settled(struct daemon *d);
 static bool watch_targets(struct daemon *d)
 {
 	struct generation *g = daemon_current(d);
-	char dir[PATH_MAX], again[PATH_MAX];
-	int *watches = NULL;
+	char dir[PATH_MAX], again[PATH_MAX], parent[PATH_MAX] = "", last_parent[PATH_MAX] = "";
+	int *watches = NULL, wd = -1;
 	size_t n = 0, next_pending = 0;
 	bool moved = false, full = false;
 
@@ -320,21 +328,34 @@ static bool watch_targets(struct daemon *d)
 		const struct emb_rule *rule = &g->policy.rules[i];
 		bool pending = next_pending < g->resolved.n_pending &&
 			       g->resolved.pending[next_pending] == i;
-		int wd;
+		char *slash;
 
 		next_pending += pending;
 		if (rule->matcher != EMB_MATCH_PATH && rule->matcher != EMB_MATCH_DIR)
 			continue; /* not a name: nothing to watch */
-		/* Adding a directory watched already returns its watch: nothing is lost. */
-		nearest_existing_dir(rule->value, dir, sizeof(dir));
-		wd = inotify_add_watch(d->inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
-		if (wd >= 0)
-			watches[n++] = wd;
-		else if (errno != ENOSPC)
-			fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir,
-				rule->file, rule->line, strerror(errno));
-		else
-			full = true;
+		/* Rules of one directory usually follow each other: one watch serves them all. */
+		snprintf(parent, sizeof(parent), "%s", rule->value);
+		slash = strrchr(parent, '/');
+		if (slash)
+			slash[slash == parent] = 0;
+		if (pending || strcmp(parent, last_parent)) {
+			/* Adding a directory watched already returns its watch: nothing is lost. */
+			nearest_existing_dir(rule->value, dir, sizeof(dir));
+			wd = inotify_add_watch(d->inotify_fd, dir,
+					       IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+			if (wd >= 0)
+				watches[n++] = wd;
+			else if (errno != ENOSPC)
+				fprintf(stderr, "embargod: cannot watch %s for %s:%u: %s\n", dir,
+					rule->file, rule->line, strerror(errno));
+			else
+				full = true;
+			/* A pending target's watch may be on a directory further up: not reused. */
+			if (pending || wd < 0)
+				last_parent[0] = 0;
+			else
+				memcpy(last_parent, parent, strlen(parent) + 1);
+		}
 		if (!pending)
 			continue;
 		/* Created (or its parent was) before the watch was in place: no event will come. */
@@ -344,15 +365,19 @@ static bool watch_targets(struct daemon *d)
 	if (full)
 		fprintf(stderr, "embargod: out of inotify watches (fs.inotify.max_user_watches): "
 				"some targets are resolved at the next reload only\n");
-	/* Then drop the watches no rule needs any more. */
-	for (size_t i = 0; i < d->n_watches; i++) {
-		bool kept = false;
+	/* Then drop the watches no rule needs any more (both lists sorted, without repeats). */
+	if (watches && n) {
+		size_t k = 1;
 
-		for (size_t j = 0; j < n && !kept; j++)
-			kept = watches[j] == d->watches[i];
-		if (!kept)
-			inotify_rm_watch(d->inotify_fd, d->watches[i]);
+		qsort(watches, n, sizeof(*watches), int_cmp);
+		for (size_t i = 1; i < n; i++)
+			if (watches[i] != watches[k - 1])
+				watches[k++] = watches[i];
+		n = k;
 	}
+	for (size_t i = 0; i < d->n_watches; i++)
+		if (!watches || !bsearch(&d->watches[i], watches, n, sizeof(*watches), int_cmp))
+			inotify_rm_watch(d->inotify_fd, d->watches[i]);
 	free(d->watches);
 	d->watches = watches;
 	d->n_watches = n;
@@ -402,11 +427,14 @@ int daemon_commit_policy(struct daemon *d)
 	d->gens[slot] = *g;
 	memset(g, 0, sizeof(*g));
 	d->cur = slot;
+	/* Before the previous rules are freed: fanotify's thread decides by them until then. */
+	fanguard_apply(&d->fanguard, &d->gens[slot].resolved, &d->gens[slot].policy);
 	/* Older generations only name rules for late events; their inodes are no longer held. */
 	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
 		if (i != slot)
 			emb_resolved_free(&d->gens[i].resolved);
-	fanguard_apply(&d->fanguard, &d->gens[slot].resolved, &d->gens[slot].policy);
+	/* What parsing and resolving used and freed goes back to the system. */
+	malloc_trim(0);
 	d->next_generation++;
 	report_generation(&d->gens[slot], "installed");
 	if (watch_targets(d))
@@ -921,6 +949,9 @@ void daemon_drain_events(struct daemon *d)
 
 void daemon_final_drain(struct daemon *d)
 {
+	/* The answering thread's last decisions are logged with the rest. */
+	fanguard_stop(&d->fanguard);
+	fanguard_handle(&d->fanguard);
 	if (!d->rb)
 		return;
 	ring_buffer__consume(d->rb);

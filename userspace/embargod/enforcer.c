@@ -696,6 +696,11 @@ int enforcer_events_map_fd(struct enforcer *enf)
 	return bpf_map__fd(enf->skel->maps.events);
 }
 
+int enforcer_vouched_map_fd(struct enforcer *enf)
+{
+	return enf->tier == EMB_TIER_TRACEPOINT ? bpf_map__fd(enf->skel->maps.vouched) : -1;
+}
+
 void enforcer_close(struct enforcer *enf)
 {
 	while (enf->n_links)

@@ -95,6 +95,8 @@ int enforcer_counters(struct enforcer *enf, uint64_t *out);
 int enforcer_running(struct enforcer *enf, struct emb_running_rec **out, size_t *n_out);
 
 int enforcer_events_map_fd(struct enforcer *enf);
+/* Tracepoint tier: the map of programs vouched for (struct emb_vouched); -1 in the lsm tier. */
+int enforcer_vouched_map_fd(struct enforcer *enf);
 
 /* Frees everything; enforcement ends unless the links are pinned. */
 void enforcer_close(struct enforcer *enf);

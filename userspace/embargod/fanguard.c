@@ -2,11 +2,12 @@
 /*
  * fanotify permission events for the tracepoint tier (see fanguard.h).
  *
- * The events are answered on the daemon's one thread, so embargod must never open a marked
- * file itself: it would wait for its own answer. It reads the files it decides about through
- * the events' descriptors (which raise no events), /proc, and its policy files, which never
- * get an open mark (mark_open_rules()). Execs are only ever marked per filesystem, and
- * embargod executes nothing.
+ * The events are answered on a thread of their own (struct fanguard), which must never open a
+ * marked file itself: it would wait for its own answer. It reads the files it decides about
+ * through the events' descriptors (which raise no events) and /proc. The daemon's thread
+ * reads its policy files, which never get an open mark (mark_open_rules()), and while it
+ * does the answering thread goes on. Execs are only ever marked per filesystem, and embargod
+ * executes nothing.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,11 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 
 #include "event_log.h"
 #include "fanguard.h"
@@ -46,6 +49,13 @@ struct fanguard_slot {
 	int64_t ctime_ns;
 	unsigned char sha256[EMB_SHA256_LEN];
 	bool used;
+};
+
+/* A decision the answering thread queued for the event loop to log. */
+struct fanguard_record {
+	struct fanguard_record *next;
+	size_t len;
+	struct emb_event e; /* LEN bytes of it */
 };
 
 /* Filesystems whose files are never programs, or that cannot take permission marks. */
@@ -76,6 +86,9 @@ static const char *const tracepoint_limits[] = {
 	"cannot enforce dir= open rules: only path= open rules are enforced (a fanotify mark on "
 	"the file)",
 	"cannot enforce sha256= open rules: content is checked at exec only",
+	"cannot make execve() fail for a program allowed earlier whose content then changed "
+	"without a write() (through a shared writable mapping): it is stopped (SIGSTOP) before its "
+	"first instruction, hashed, and killed by SIGKILL when banned",
 };
 
 static const char *const lsm_limits[] = {
@@ -93,6 +106,7 @@ struct decision {
 	uint32_t flags; /* EMB_EVENT_F_* */
 	unsigned char sha256[EMB_SHA256_LEN];
 	bool error;
+	bool vouch; /* allowed by its content, and its times settled: it may be vouched for */
 };
 
 /* The limits of one set of marks, collected before they replace the ones in force. */
@@ -137,7 +151,10 @@ static int64_t ts_ns(const struct timespec *ts)
 void fanguard_init(struct fanguard *fg)
 {
 	memset(fg, 0, sizeof(*fg));
-	fg->epoll_fd = fg->group_fd = fg->mountinfo_fd = -1;
+	pthread_mutex_init(&fg->lock, NULL);
+	fg->epoll_fd = fg->stop_fd = fg->log_fd = -1;
+	fg->group_fd = fg->new_group_fd = fg->mountinfo_fd = fg->vouched_fd = -1;
+	fg->log_tail = &fg->log_head;
 }
 
 int fanguard_add_scope(struct fanguard *fg, const char *path)
@@ -164,9 +181,45 @@ static int group_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+static void drain_group(struct fanguard *fg, int group, int max_reads);
+
+/* The answering thread: the groups' events, until stop_fd. */
+static void *answer_thread(void *arg)
+{
+	struct fanguard *fg = arg;
+	struct epoll_event evs[4];
+
+	for (;;) {
+		bool logged = false;
+		int n = epoll_wait(fg->epoll_fd, evs, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		pthread_mutex_lock(&fg->lock);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == fg->stop_fd) {
+				pthread_mutex_unlock(&fg->lock);
+				return NULL;
+			}
+			/* A group retired since epoll_wait() returned is closed: skip it. */
+			if (fd >= 0 && (fd == fg->group_fd || fd == fg->new_group_fd))
+				drain_group(fg, fd, 64);
+		}
+		logged = fg->log_head != NULL;
+		pthread_mutex_unlock(&fg->lock);
+		if (logged)
+			(void)!eventfd_write(fg->log_fd, 1);
+	}
+	return NULL;
+}
+
 int fanguard_start(struct fanguard *fg, enum emb_tier tier, fanguard_log_fn log, void *ctx)
 {
-	int probe;
+	int probe, r;
 
 	fg->tier = tier;
 	fg->log = log;
@@ -181,11 +234,22 @@ int fanguard_start(struct fanguard *fg, enum emb_tier tier, fanguard_log_fn log,
 	}
 	close(probe);
 	fg->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (fg->epoll_fd < 0) {
-		snprintf(fg->unavailable, sizeof(fg->unavailable), "epoll_create1: %s",
+	fg->stop_fd = eventfd(0, EFD_CLOEXEC);
+	fg->log_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fg->epoll_fd < 0 || fg->stop_fd < 0 || fg->log_fd < 0 ||
+	    epoll_ctl(fg->epoll_fd, EPOLL_CTL_ADD, fg->stop_fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = fg->stop_fd }) < 0) {
+		snprintf(fg->unavailable, sizeof(fg->unavailable), "epoll or eventfd: %s",
 			 strerror(errno));
 		return 0;
 	}
+	r = pthread_create(&fg->thread, NULL, answer_thread, fg);
+	if (r) {
+		snprintf(fg->unavailable, sizeof(fg->unavailable), "pthread_create: %s",
+			 strerror(r));
+		return 0;
+	}
+	fg->thread_running = true;
 	if (!fg->n_scopes)
 		fg->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	return 0;
@@ -193,7 +257,7 @@ int fanguard_start(struct fanguard *fg, enum emb_tier tier, fanguard_log_fn log,
 
 int fanguard_fd(const struct fanguard *fg)
 {
-	return fg->epoll_fd;
+	return fg->log_fd;
 }
 
 int fanguard_mounts_fd(const struct fanguard *fg)
@@ -243,16 +307,18 @@ static bool same_version(const struct stat *a, const struct stat *b)
 
 /* The content hash of the file behind FD (whose fstat is ST), from the cache or read. */
 static int file_digest(struct fanguard *fg, int fd, const struct stat *st,
-		       unsigned char out[EMB_SHA256_LEN])
+		       unsigned char out[EMB_SHA256_LEN], bool *settled)
 {
 	struct fanguard_slot *slot = fg->cache ? &fg->cache[slot_index(st)] : NULL;
 	unsigned char digest[EMB_SHA256_LEN];
 	struct stat before = *st, after;
 	int r = -EAGAIN;
 
+	*settled = false;
 	if (slot && slot_matches(slot, st)) {
 		memcpy(out, slot->sha256, EMB_SHA256_LEN);
 		fg->cnt.cache_hits++;
+		*settled = true;
 		return 0;
 	}
 	/* Written to while we read: what we hashed may not be what runs. Read it again. */
@@ -275,6 +341,8 @@ static int file_digest(struct fanguard *fg, int fd, const struct stat *st,
 	memcpy(out, digest, EMB_SHA256_LEN);
 	if (!times_settled(&before))
 		return 0;
+	/* What the caller's ST describes is what was hashed: the caller may vouch for it. */
+	*settled = same_version(&before, st);
 	if (!fg->cache)
 		fg->cache = calloc(FANGUARD_CACHE_SLOTS, sizeof(*fg->cache));
 	if (fg->cache) {
@@ -310,6 +378,7 @@ static void decide_exec(struct fanguard *fg, int fd, const struct stat *st, stru
 {
 	struct emb_rule_key key = { 0 };
 	const struct emb_entry *hit;
+	bool settled;
 	int r;
 
 	d->type = EMB_EVENT_EXEC;
@@ -321,7 +390,7 @@ static void decide_exec(struct fanguard *fg, int fd, const struct stat *st, stru
 	key.ino = st->st_ino;
 	if (emb_resolved_find_key(fg->rules, &key))
 		return;
-	r = file_digest(fg, fd, st, d->sha256);
+	r = file_digest(fg, fd, st, d->sha256, &settled);
 	if (r) {
 		d->error = true;
 		return;
@@ -332,8 +401,10 @@ static void decide_exec(struct fanguard *fg, int fd, const struct stat *st, stru
 	key.op = EMB_OP_EXEC;
 	memcpy(key.sha256, d->sha256, sizeof(key.sha256));
 	hit = emb_resolved_find_key(fg->rules, &key);
-	if (!hit)
+	if (!hit) {
+		d->vouch = settled;
 		return;
+	}
 	decide_from(d, hit);
 	d->flags |= EMB_EVENT_F_BY_SHA256;
 }
@@ -518,6 +589,97 @@ static size_t build_event(struct emb_event *e, const struct fanotify_event_metad
 	return offsetof(struct emb_event, path) + e->path_len;
 }
 
+/* ---- vouching ---- */
+
+static struct emb_inode_key vouch_key(const struct stat *st)
+{
+	return (struct emb_inode_key){ .ino = st->st_ino, .dev = emb_kernel_dev(st->st_dev) };
+}
+
+/*
+ * The program behind FD (whose fstat is ST, what was hashed) is allowed by its content: GROUP
+ * stops asking about it (an ignore mark, which the kernel clears at the next write to it) and
+ * the tracepoint checks its size and ctime instead (the vouched map), which any other change
+ * of its content moves. The entry goes in first: there is never an ignore mark without it.
+ */
+static void vouch(struct fanguard *fg, int group, uint32_t serial, int fd, const struct stat *st)
+{
+	struct emb_inode_key k = vouch_key(st);
+	struct emb_vouched v = {
+		.size = st->st_size,
+		.ctime_sec = st->st_ctim.tv_sec,
+		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
+		.serial = serial,
+	};
+
+	if (fg->vouched_fd < 0 || group < 0)
+		return;
+	/* Full: this program is asked about at every exec, as without the map. */
+	if (bpf_map_update_elem(fg->vouched_fd, &k, &v, BPF_ANY) < 0)
+		return;
+	if (fanotify_mark(group, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd,
+			  NULL) < 0) {
+		bpf_map_delete_elem(fg->vouched_fd, &k);
+		return;
+	}
+	fg->cnt.vouched++;
+}
+
+/* No longer vouched for: every group asks about it again, then the entry goes. */
+static void unvouch(struct fanguard *fg, int fd, const struct stat *st)
+{
+	struct emb_inode_key k = vouch_key(st);
+	int groups[2] = { fg->group_fd, fg->new_group_fd };
+
+	if (fg->vouched_fd < 0)
+		return;
+	for (size_t i = 0; i < 2; i++)
+		if (groups[i] >= 0 && fd >= 0)
+			fanotify_mark(groups[i], FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
+				      FAN_OPEN_EXEC_PERM, fd, NULL);
+	bpf_map_delete_elem(fg->vouched_fd, &k);
+}
+
+/*
+ * Entries of groups closed since (their ignore marks went with them; an earlier embargod's
+ * too): all but the group in force's. The answering thread may vouch again meanwhile, so each
+ * is looked at again under the lock, one at a time, and no exec waits for the whole sweep.
+ */
+static void vouched_prune(struct fanguard *fg)
+{
+	struct emb_inode_key *stale, k, next;
+	struct emb_vouched v;
+	size_t n = 0;
+	bool first = true;
+
+	if (fg->vouched_fd < 0)
+		return;
+	stale = malloc(EMB_VOUCHED_MAX * sizeof(*stale));
+	if (!stale)
+		return;
+	while (n < EMB_VOUCHED_MAX &&
+	       bpf_map_get_next_key(fg->vouched_fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fg->vouched_fd, &k, &v) == 0 &&
+		    v.serial != fg->group_serial)
+			stale[n++] = k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&fg->lock);
+		if (bpf_map_lookup_elem(fg->vouched_fd, &stale[i], &v) == 0 &&
+		    v.serial != fg->group_serial && v.serial != fg->new_group_serial)
+			bpf_map_delete_elem(fg->vouched_fd, &stale[i]);
+		pthread_mutex_unlock(&fg->lock);
+	}
+	free(stale);
+}
+
+void fanguard_set_vouched_map(struct fanguard *fg, int fd)
+{
+	fg->vouched_fd = fd;
+}
+
 /* ---- answering ---- */
 
 static void respond(struct fanguard *fg, int group, int fd, uint32_t response)
@@ -531,6 +693,24 @@ static void respond(struct fanguard *fg, int group, int fd, uint32_t response)
 		resp.response = FAN_ALLOW;
 		(void)!write(group, &resp, sizeof(resp));
 	}
+}
+
+/* For the event loop to log (fanguard_handle()); the caller holds the lock. */
+static void queue_log(struct fanguard *fg, const struct emb_event *e, size_t len)
+{
+	struct fanguard_record *rec;
+
+	if (fg->log_pending >= FANGUARD_MAX_PENDING_LOG ||
+	    !(rec = malloc(offsetof(struct fanguard_record, e) + len))) {
+		fg->cnt.log_lost++;
+		return;
+	}
+	rec->next = NULL;
+	rec->len = len;
+	memcpy(&rec->e, e, len);
+	*fg->log_tail = rec;
+	fg->log_tail = &rec->next;
+	fg->log_pending++;
 }
 
 static void handle_event(struct fanguard *fg, int group, const struct fanotify_event_metadata *m)
@@ -554,10 +734,19 @@ static void handle_event(struct fanguard *fg, int group, const struct fanotify_e
 	if (fstat(m->fd, &st) < 0) {
 		d.error = true;
 	} else {
-		if (m->mask & FAN_OPEN_PERM)
+		if (m->mask & FAN_OPEN_PERM) {
 			decide_open(fg, &st, &d);
-		else
+		} else {
 			decide_exec(fg, m->fd, &st, &d);
+			/* Asked about: not vouched for by this group (any more). */
+			if (d.vouch && d.verdict == EMB_VERDICT_ALLOW && !d.error)
+				vouch(fg, group,
+				      group == fg->new_group_fd ? fg->new_group_serial
+								: fg->group_serial,
+				      m->fd, &st);
+			else
+				unvouch(fg, m->fd, &st);
+		}
 		/* Read /proc while the task still waits for us. */
 		if (!d.error && d.verdict != EMB_VERDICT_ALLOW)
 			len = build_event(&e, m, &st, &d);
@@ -572,8 +761,8 @@ static void handle_event(struct fanguard *fg, int group, const struct fanotify_e
 		fg->cnt.denied++;
 	else if (d.verdict == EMB_VERDICT_AUDIT)
 		fg->cnt.audited++;
-	if (len && fg->log)
-		fg->log(fg->log_ctx, &e, len);
+	if (len)
+		queue_log(fg, &e, len);
 }
 
 /* The state letter of /proc/PID/stat ('T': stopped), or 0 when it cannot be read. */
@@ -607,6 +796,7 @@ void fanguard_hold(struct fanguard *fg, const struct emb_event *held)
 	size_t len = 0;
 	bool running;
 
+	pthread_mutex_lock(&fg->lock);
 	fg->cnt.held++;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	m.fd = open(exe, O_RDONLY | O_CLOEXEC);
@@ -618,6 +808,7 @@ void fanguard_hold(struct fanguard *fg, const struct emb_event *held)
 			close(m.fd);
 		if (kill(pid, SIGCONT) < 0 && errno != ESRCH)
 			fg->cnt.errors++;
+		pthread_mutex_unlock(&fg->lock);
 		return;
 	}
 	decide_exec(fg, m.fd, &st, &d);
@@ -625,6 +816,14 @@ void fanguard_hold(struct fanguard *fg, const struct emb_event *held)
 		fg->cnt.errors++;
 		d.verdict = EMB_VERDICT_ALLOW;
 	}
+	/*
+	 * Held because it changed since it was vouched for (a program from memory has no entry):
+	 * vouched for as it is now, or asked about at every exec again.
+	 */
+	if (d.vouch && d.verdict == EMB_VERDICT_ALLOW && !d.error)
+		vouch(fg, fg->group_fd, fg->group_serial, m.fd, &st);
+	else
+		unvouch(fg, m.fd, &st);
 	if (d.verdict != EMB_VERDICT_ALLOW)
 		len = build_event(&e, &m, &st, &d);
 	close(m.fd);
@@ -638,6 +837,7 @@ void fanguard_hold(struct fanguard *fg, const struct emb_event *held)
 		if (d.verdict == EMB_VERDICT_AUDIT)
 			fg->cnt.audited++;
 	}
+	pthread_mutex_unlock(&fg->lock);
 	if (len && fg->log) {
 		if (running)
 			e.flags |= EMB_EVENT_F_ESCAPED;
@@ -675,8 +875,22 @@ static void drain_group(struct fanguard *fg, int group, int max_reads)
 
 void fanguard_handle(struct fanguard *fg)
 {
-	if (fg->group_fd >= 0)
-		drain_group(fg, fg->group_fd, 64);
+	struct fanguard_record *rec, *next;
+	eventfd_t unused;
+
+	(void)!eventfd_read(fg->log_fd, &unused);
+	pthread_mutex_lock(&fg->lock);
+	rec = fg->log_head;
+	fg->log_head = NULL;
+	fg->log_tail = &fg->log_head;
+	fg->log_pending = 0;
+	pthread_mutex_unlock(&fg->lock);
+	for (; rec; rec = next) {
+		next = rec->next;
+		if (fg->log)
+			fg->log(fg->log_ctx, &rec->e, rec->len);
+		free(rec);
+	}
 }
 
 void fanguard_mounts_changed(struct fanguard *fg)
@@ -903,12 +1117,43 @@ static size_t mark_memfd(int group, struct limits *l)
 	return 0;
 }
 
-/* Whether the inode (DEV in the kernel's encoding, INO) is one of the policy files. */
-static bool is_policy_file(const struct emb_policy *policy, uint32_t dev, uint64_t ino)
+/* The policy files' inodes, looked up once per set of marks. */
+struct policy_inodes {
+	uint32_t dev[16];
+	uint64_t ino[16];
+	size_t n;
+	bool all; /* every file is in the list */
+};
+
+static void policy_inodes_get(const struct emb_policy *policy, struct policy_inodes *pi)
 {
 	struct stat st;
 
-	for (size_t i = 0; policy && i < policy->n_files; i++)
+	pi->n = 0;
+	pi->all = true;
+	for (size_t i = 0; policy && i < policy->n_files; i++) {
+		if (pi->n == sizeof(pi->ino) / sizeof(pi->ino[0])) {
+			pi->all = false;
+			break;
+		}
+		if (stat(policy->files[i], &st) == 0) {
+			pi->dev[pi->n] = emb_kernel_dev(st.st_dev);
+			pi->ino[pi->n++] = st.st_ino;
+		}
+	}
+}
+
+/* Whether the inode (DEV in the kernel's encoding, INO) is one of the policy files. */
+static bool is_policy_file(const struct emb_policy *policy, const struct policy_inodes *pi,
+			   uint32_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < pi->n; i++)
+		if (pi->dev[i] == dev && pi->ino[i] == ino)
+			return true;
+	/* More policy files than the list holds: the rest one by one. */
+	for (size_t i = pi->n; !pi->all && policy && i < policy->n_files; i++)
 		if (stat(policy->files[i], &st) == 0 && emb_kernel_dev(st.st_dev) == dev &&
 		    st.st_ino == ino)
 			return true;
@@ -928,8 +1173,10 @@ static const struct emb_rule *entry_rule(const struct emb_policy *policy, const 
 static size_t mark_open_rules(int group, const struct emb_resolved *r,
 			      const struct emb_policy *policy, struct limits *l)
 {
+	struct policy_inodes pi;
 	size_t marks = 0;
 
+	policy_inodes_get(policy, &pi);
 	for (size_t i = 0; i < r->n_entries; i++) {
 		const struct emb_entry *e = &r->entries[i];
 		const struct emb_rule *rule;
@@ -939,7 +1186,7 @@ static size_t mark_open_rules(int group, const struct emb_resolved *r,
 		if (e->key.kind != EMB_KEY_INODE || e->key.op != EMB_OP_OPEN || e->value.is_dir)
 			continue;
 		rule = entry_rule(policy, e);
-		if (is_policy_file(policy, e->key.dev, e->key.ino)) {
+		if (is_policy_file(policy, &pi, e->key.dev, e->key.ino)) {
 			/* embargod reads it on reload: it would wait on itself. */
 			limit_add(l,
 				  "cannot enforce the open rule at %s:%u: it names a policy file, "
@@ -978,10 +1225,15 @@ static void retire_group(struct fanguard *fg, int group)
 {
 	if (group < 0)
 		return;
+	pthread_mutex_lock(&fg->lock);
 	drain_group(fg, group, 1024);
 	if (fg->epoll_fd >= 0)
 		epoll_ctl(fg->epoll_fd, EPOLL_CTL_DEL, group, NULL);
 	close(group); /* the kernel allows anything that came after the drain */
+	pthread_mutex_unlock(&fg->lock);
+	/* What the drain decided is logged with the rest. */
+	if (fg->log_fd >= 0)
+		(void)!eventfd_write(fg->log_fd, 1);
 }
 
 static bool limit_known(char *const *v, size_t n, const char *s)
@@ -1012,11 +1264,14 @@ void fanguard_apply(struct fanguard *fg, const struct emb_resolved *r,
 		    const struct emb_policy *policy)
 {
 	struct limits l = { 0 };
+	static uint32_t serials; /* 0 is no group's */
 	size_t n_sha = 0, n_sha_allow = 0, n_open = 0, marks = 0;
-	int group;
+	int group, old;
 
+	pthread_mutex_lock(&fg->lock);
 	fg->rules = r;
 	fg->policy = policy;
+	pthread_mutex_unlock(&fg->lock);
 	if (fg->tier != EMB_TIER_TRACEPOINT)
 		return;
 	for (size_t i = 0; i < r->n_entries; i++) {
@@ -1038,8 +1293,13 @@ void fanguard_apply(struct fanguard *fg, const struct emb_resolved *r,
 	}
 	if (!n_sha && !n_open) {
 		/* Nothing to check: no group, no marks, no cost. */
-		retire_group(fg, fg->group_fd);
+		pthread_mutex_lock(&fg->lock);
+		old = fg->group_fd;
 		fg->group_fd = -1;
+		fg->group_serial = 0;
+		pthread_mutex_unlock(&fg->lock);
+		retire_group(fg, old);
+		vouched_prune(fg);
 		fg->n_marks = 0;
 		fg->marks_all_fs = false;
 		limits_replace(fg, &l);
@@ -1051,7 +1311,28 @@ void fanguard_apply(struct fanguard *fg, const struct emb_resolved *r,
 			"embargod: fanotify: cannot set up the marks of the new policy: %s; "
 			"the previous marks stay\n",
 			strerror(-group));
+		pthread_mutex_lock(&fg->lock);
 		fg->cnt.errors++;
+		pthread_mutex_unlock(&fg->lock);
+		return;
+	}
+	/* Answered from its first mark on: a policy with many marks takes a while to set up. */
+	pthread_mutex_lock(&fg->lock);
+	fg->new_group_fd = group;
+	fg->new_group_serial = ++serials;
+	pthread_mutex_unlock(&fg->lock);
+	if (epoll_ctl(fg->epoll_fd, EPOLL_CTL_ADD, group,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = group }) < 0) {
+		fprintf(stderr,
+			"embargod: fanotify: cannot poll the new group: %s; the previous "
+			"marks stay\n",
+			strerror(errno));
+		pthread_mutex_lock(&fg->lock);
+		fg->cnt.errors++;
+		fg->new_group_fd = -1;
+		fg->new_group_serial = 0;
+		pthread_mutex_unlock(&fg->lock);
+		close(group);
 		return;
 	}
 	if (n_sha) {
@@ -1072,21 +1353,16 @@ void fanguard_apply(struct fanguard *fg, const struct emb_resolved *r,
 	}
 	if (n_open)
 		marks += mark_open_rules(group, r, policy, &l);
-	if (epoll_ctl(fg->epoll_fd, EPOLL_CTL_ADD, group,
-		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = group }) < 0) {
-		fprintf(stderr,
-			"embargod: fanotify: cannot poll the new group: %s; the previous "
-			"marks stay\n",
-			strerror(errno));
-		fg->cnt.errors++;
-		close(group);
-		for (size_t i = 0; i < l.n; i++)
-			free(l.v[i]);
-		return;
-	}
 	/* The new marks are in place: only now may the old ones go. */
-	retire_group(fg, fg->group_fd);
+	pthread_mutex_lock(&fg->lock);
+	old = fg->group_fd;
 	fg->group_fd = group;
+	fg->group_serial = fg->new_group_serial;
+	fg->new_group_fd = -1;
+	fg->new_group_serial = 0;
+	pthread_mutex_unlock(&fg->lock);
+	retire_group(fg, old);
+	vouched_prune(fg);
 	fg->n_marks = marks;
 	fg->marks_all_fs = n_sha && !fg->n_scopes;
 	limits_replace(fg, &l);
@@ -1123,21 +1399,28 @@ void fanguard_print_limits(struct fanguard *fg)
 void fanguard_status(const struct fanguard *fg, struct json *j)
 {
 	struct strbuf counters = { 0 }, limits = { 0 };
+	struct fanguard_counters cnt;
 	const char *const *v;
 	size_t n;
 	struct json jc;
 
 	if (fg->tier == EMB_TIER_TRACEPOINT) {
+		/* The answering thread counts as it goes. */
+		pthread_mutex_lock((pthread_mutex_t *)&fg->lock);
+		cnt = fg->cnt;
+		pthread_mutex_unlock((pthread_mutex_t *)&fg->lock);
 		json_begin(&jc, &counters);
-		json_u64(&jc, "hashed", fg->cnt.hashed);
-		json_u64(&jc, "cache_hits", fg->cnt.cache_hits);
-		json_u64(&jc, "denied", fg->cnt.denied);
-		json_u64(&jc, "audited", fg->cnt.audited);
-		json_u64(&jc, "errors", fg->cnt.errors);
+		json_u64(&jc, "hashed", cnt.hashed);
+		json_u64(&jc, "cache_hits", cnt.cache_hits);
+		json_u64(&jc, "denied", cnt.denied);
+		json_u64(&jc, "audited", cnt.audited);
+		json_u64(&jc, "errors", cnt.errors);
 		json_u64(&jc, "marks", fg->n_marks);
-		json_u64(&jc, "events", fg->cnt.events);
-		json_u64(&jc, "held", fg->cnt.held);
-		json_u64(&jc, "escaped", fg->cnt.escaped);
+		json_u64(&jc, "events", cnt.events);
+		json_u64(&jc, "held", cnt.held);
+		json_u64(&jc, "escaped", cnt.escaped);
+		json_u64(&jc, "log_lost", cnt.log_lost);
+		json_u64(&jc, "vouched", cnt.vouched);
 		json_end(&jc);
 		if (!counters.oom)
 			json_raw(j, "fanotify", counters.buf);
@@ -1158,15 +1441,35 @@ void fanguard_status(const struct fanguard *fg, struct json *j)
 	sb_free(&limits);
 }
 
+void fanguard_stop(struct fanguard *fg)
+{
+	if (!fg->thread_running)
+		return;
+	(void)!eventfd_write(fg->stop_fd, 1);
+	pthread_join(fg->thread, NULL);
+	fg->thread_running = false;
+}
+
 void fanguard_close(struct fanguard *fg)
 {
-	/* Closing the group lets every exec and open it holds through. */
+	fanguard_stop(fg);
+	/* Closing the group lets what it holds through. */
+	while (fg->log_head) {
+		struct fanguard_record *next = fg->log_head->next;
+
+		free(fg->log_head);
+		fg->log_head = next;
+	}
 	if (fg->group_fd >= 0)
 		close(fg->group_fd);
 	if (fg->mountinfo_fd >= 0)
 		close(fg->mountinfo_fd);
 	if (fg->epoll_fd >= 0)
 		close(fg->epoll_fd);
+	if (fg->stop_fd >= 0)
+		close(fg->stop_fd);
+	if (fg->log_fd >= 0)
+		close(fg->log_fd);
 	for (size_t i = 0; i < fg->n_limits; i++)
 		free(fg->limits[i]);
 	free(fg->cache);

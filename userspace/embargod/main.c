@@ -460,6 +460,7 @@ int main(int argc, char **argv)
 			d.enf.pin_dir);
 		daemon_took_over(&d);
 	}
+	fanguard_set_vouched_map(&d.fanguard, enforcer_vouched_map_fd(&d.enf));
 	fanguard_start(&d.fanguard, d.enf.tier, log_fanguard_event, &d);
 	r = daemon_commit_policy(&d);
 	if (!r)

@@ -83,16 +83,27 @@ static int candidate_cmp(const void *a, const void *b)
 }
 
 /*
+ * RLIMIT_NOFILE when last read (0: never). Read once per target it would cost a system call
+ * each; it is read again when a descriptor comes near the limit seen, which is only ever
+ * raised (at start): lowered from outside, open() itself fails at the new limit.
+ */
+static rlim_t fd_limit_seen;
+
+/*
  * Opens PATH to hold its inode, leaving EMB_RESOLVE_FD_RESERVE descriptors below the limit to
  * the caller; past that, fails with EMFILE like a full table would.
  */
 static int open_pin(const char *path, int flags)
 {
-	struct rlimit rl;
 	int fd = open(path, O_PATH | O_CLOEXEC | flags);
+	struct rlimit rl;
 
-	if (fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)fd + EMB_RESOLVE_FD_RESERVE >= rl.rlim_cur) {
+	if (fd < 0 || (rlim_t)fd + EMB_RESOLVE_FD_RESERVE < fd_limit_seen)
+		return fd;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return fd;
+	fd_limit_seen = rl.rlim_cur;
+	if ((rlim_t)fd + EMB_RESOLVE_FD_RESERVE >= rl.rlim_cur) {
 		close(fd);
 		errno = EMFILE;
 		return -1;
