@@ -137,6 +137,12 @@ $(OUTPUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static $< -o $@
+# The event throughput bench uses the burst test's helper.
+BENCH_BINS += $(OUTPUT)/bench/exec_many
+$(OUTPUT)/bench/exec_many: tests/helpers/exec_many.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static $< -o $@
 
 unit: $(UNIT_BINS)
 
@@ -215,10 +221,10 @@ uninstall:
 		echo "  kept     $(DESTDIR)$(POLICY_DIR): policies changed or added there"; fi
 
 format:
-	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c
+	clang-format -i bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/project/*.c bench/project/*.h
 
 lint:
-	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c
+	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/project/*.c bench/project/*.h
 	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh tests/fuzz/*.sh bench/*.sh .ci/run
 
 clean:

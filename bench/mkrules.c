@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mkrules DIR K: makes K rule targets below DIR, half files and half directories, and prints a
- * policy denying them all (path= for the files, dir= for the directories).
+ * mkrules DIR K: makes rule targets below DIR and prints a policy of K rules, a third of each
+ * kind: path= files (every other one an open rule, the rest exec rules), dir= trees (exec) and
+ * sha256= digests of no file (a counter), so that nothing the bench runs or opens matches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (long i = 0; i < k; i++) {
+		if (i % 3 == 2) {
+			printf("deny exec sha256=5eed%052d%08lx key=bench\n", 0, (unsigned long)i);
+			continue;
+		}
 		/* A hundred entries a directory keeps directories small, as real trees are. */
 		snprintf(path, sizeof(path), "%s/g%ld", argv[1], i / 100);
 		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
@@ -27,7 +32,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(path, sizeof(path), "%s/g%ld/t%ld", argv[1], i / 100, i);
-		if (i % 2) {
+		if (i % 3 == 1) {
 			if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 				perror(path);
 				return 1;
@@ -41,7 +46,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			close(fd);
-			printf("deny exec path=%s key=bench\n", path);
+			printf("deny %s path=%s key=bench\n", i % 6 ? "open" : "exec", path);
 		}
 	}
 	return 0;

@@ -175,7 +175,7 @@ while IFS= read -r lib; do
 	# Libraries go to the path ldd named, as real files, so the guest's loader finds them
 	# in its default directories without an ld.so.cache.
 	mkdir -p "$stage$(dirname "$lib")"
-	cp -L -- "$lib" "$stage$lib"
+	cp -L --remove-destination -- "$lib" "$stage$lib"
 done < <(shared_libs "${elf_inputs[@]}")
 
 # Modules: the packages carry no modules.dep, so dependencies come from each module's own
