@@ -76,7 +76,7 @@ mkdir -p docs
 	echo "- kernel (tracepoint tier): $(uname -r)"
 	echo "- lsm tier: Debian's $vm_version kernel under qemu TCG (software emulation), 2 vCPUs"
 	if [ -n "$fapolicyd" ]; then
-		echo "- peer: fapolicyd $(cat "$fapo_cache/version" 2>/dev/null || echo '(Debian 12)') from Debian's package"
+		echo "- peer: fapolicyd $(cat "$fapo_cache/fapolicyd.version" 2>/dev/null || echo '(Debian 12)') from Debian's package"
 	fi
 	echo
 	echo "## What runs"
