@@ -83,9 +83,9 @@ static int candidate_cmp(const void *a, const void *b)
 }
 
 /*
- * RLIMIT_NOFILE when last read (0: never). Read once per target it would cost a system call
- * each; it is read again when a descriptor comes near the limit seen, which is only ever
- * raised (at start): lowered from outside, open() itself fails at the new limit.
+ * RLIMIT_NOFILE when last read in this resolve (0: not yet). Read once per target it would
+ * cost a system call each: it is read at the first target and again only when a descriptor
+ * comes near the limit seen. Each resolve starts over, so a limit changed in between counts.
  */
 static rlim_t fd_limit_seen;
 
@@ -230,6 +230,7 @@ int emb_policy_resolve_flags(const struct emb_policy *policy, enum emb_mode mode
 	size_t i, n_diags = diags->n + diags->dropped, budget = EMB_RESOLVE_MAX_SCANNED;
 	int err;
 
+	fd_limit_seen = 0;
 	if (policy->n_rules) {
 		r.pending = calloc(policy->n_rules, sizeof(*r.pending));
 		if (!r.pending) {
