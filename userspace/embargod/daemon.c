@@ -277,19 +277,25 @@ void daemon_unstage(struct daemon *d)
  * Rules whose target does not exist yet are watched at their nearest existing ancestor, so the
  * rule takes effect as soon as the target appears (an installer creating /opt/vendor, say).
  */
+/* Cuts PATH's last component in place ("/a/b" -> "/a", "/a" -> "/"); false without a '/'. */
+static bool cut_to_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return false;
+	slash[slash == path] = 0;
+	return true;
+}
+
 /* The nearest existing directory above PATH, into DIR. */
 static void nearest_existing_dir(const char *path, char *dir, size_t size)
 {
 	struct stat st;
-	char *slash;
 
 	snprintf(dir, size, "%s", path);
-	do {
-		slash = strrchr(dir, '/');
-		if (!slash)
-			break;
-		*(slash == dir ? slash + 1 : slash) = 0;
-	} while (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode));
+	while (cut_to_parent(dir) && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		;
 }
 
 static void reresolve_until_settled(struct daemon *d);
@@ -328,16 +334,13 @@ static bool watch_targets(struct daemon *d)
 		const struct emb_rule *rule = &g->policy.rules[i];
 		bool pending = next_pending < g->resolved.n_pending &&
 			       g->resolved.pending[next_pending] == i;
-		char *slash;
 
 		next_pending += pending;
 		if (rule->matcher != EMB_MATCH_PATH && rule->matcher != EMB_MATCH_DIR)
 			continue; /* not a name: nothing to watch */
 		/* Rules of one directory usually follow each other: one watch serves them all. */
 		snprintf(parent, sizeof(parent), "%s", rule->value);
-		slash = strrchr(parent, '/');
-		if (slash)
-			slash[slash == parent] = 0;
+		cut_to_parent(parent);
 		if (pending || strcmp(parent, last_parent)) {
 			/* Adding a directory watched already returns its watch: nothing is lost. */
 			nearest_existing_dir(rule->value, dir, sizeof(dir));
@@ -354,7 +357,7 @@ static bool watch_targets(struct daemon *d)
 			if (pending || wd < 0)
 				last_parent[0] = 0;
 			else
-				memcpy(last_parent, parent, strlen(parent) + 1);
+				memcpy(last_parent, parent, sizeof(last_parent));
 		}
 		if (!pending)
 			continue;

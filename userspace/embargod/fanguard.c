@@ -625,13 +625,18 @@ static void vouch(struct fanguard *fg, int group, uint32_t serial, int fd, const
 	fg->cnt.vouched++;
 }
 
-/* No longer vouched for: every group asks about it again, then the entry goes. */
+/*
+ * No longer vouched for: every group asks about it again, then the entry goes. Without an
+ * entry there is no ignore mark of a live group (vouch() and vouched_prune() keep it so):
+ * nothing to undo, which is the common case of an event.
+ */
 static void unvouch(struct fanguard *fg, int fd, const struct stat *st)
 {
 	struct emb_inode_key k = vouch_key(st);
 	int groups[2] = { fg->group_fd, fg->new_group_fd };
+	struct emb_vouched v;
 
-	if (fg->vouched_fd < 0)
+	if (fg->vouched_fd < 0 || bpf_map_lookup_elem(fg->vouched_fd, &k, &v) < 0)
 		return;
 	for (size_t i = 0; i < 2; i++)
 		if (groups[i] >= 0 && fd >= 0)
@@ -1117,12 +1122,10 @@ static size_t mark_memfd(int group, struct limits *l)
 	return 0;
 }
 
-/* The policy files' inodes, looked up once per set of marks. */
+/* The policy files' inodes, looked up once per set of marks (kernel dev, ino). */
 struct policy_inodes {
-	uint32_t dev[16];
-	uint64_t ino[16];
+	struct emb_inode_key *v;
 	size_t n;
-	bool all; /* every file is in the list */
 };
 
 static void policy_inodes_get(const struct emb_policy *policy, struct policy_inodes *pi)
@@ -1130,17 +1133,11 @@ static void policy_inodes_get(const struct emb_policy *policy, struct policy_ino
 	struct stat st;
 
 	pi->n = 0;
-	pi->all = true;
-	for (size_t i = 0; policy && i < policy->n_files; i++) {
-		if (pi->n == sizeof(pi->ino) / sizeof(pi->ino[0])) {
-			pi->all = false;
-			break;
-		}
-		if (stat(policy->files[i], &st) == 0) {
-			pi->dev[pi->n] = emb_kernel_dev(st.st_dev);
-			pi->ino[pi->n++] = st.st_ino;
-		}
-	}
+	pi->v = policy && policy->n_files ? calloc(policy->n_files, sizeof(*pi->v)) : NULL;
+	for (size_t i = 0; pi->v && i < policy->n_files; i++)
+		if (stat(policy->files[i], &st) == 0)
+			pi->v[pi->n++] = (struct emb_inode_key){ .ino = st.st_ino,
+								 .dev = emb_kernel_dev(st.st_dev) };
 }
 
 /* Whether the inode (DEV in the kernel's encoding, INO) is one of the policy files. */
@@ -1149,13 +1146,13 @@ static bool is_policy_file(const struct emb_policy *policy, const struct policy_
 {
 	struct stat st;
 
+	if (!pi->v) /* out of memory: one by one */
+		for (size_t i = 0; policy && i < policy->n_files; i++)
+			if (stat(policy->files[i], &st) == 0 && emb_kernel_dev(st.st_dev) == dev &&
+			    st.st_ino == ino)
+				return true;
 	for (size_t i = 0; i < pi->n; i++)
-		if (pi->dev[i] == dev && pi->ino[i] == ino)
-			return true;
-	/* More policy files than the list holds: the rest one by one. */
-	for (size_t i = pi->n; !pi->all && policy && i < policy->n_files; i++)
-		if (stat(policy->files[i], &st) == 0 && emb_kernel_dev(st.st_dev) == dev &&
-		    st.st_ino == ino)
+		if (pi->v[i].dev == dev && pi->v[i].ino == ino)
 			return true;
 	return false;
 }
@@ -1217,6 +1214,7 @@ static size_t mark_open_rules(int group, const struct emb_resolved *r,
 				  rule ? rule->file : "?", rule ? rule->line : 0,
 				  rule ? rule->value : path, strerror(errno));
 	}
+	free(pi.v);
 	return marks;
 }
 
