@@ -73,13 +73,14 @@ embargo --json log --would-deny --uid 1001 "$L" > "$T/json" 2> /dev/null
 check "--json --would-deny with another filter" \
 	[ "$(grep -c '"would_deny":true' "$T/json")" -eq 2 ]
 
-# The HTML report counts them beside the verdicts.
+# The HTML report counts them apart from denials and audits.
 embargo report --html "$T/out.html" "$L" > /dev/null 2>&1
-check "report: a would deny card" grep -q '<b>5</b>would deny' "$T/out.html"
+check "report: a would-be denials card" grep -q 'id="n-would_deny"><b>5</b>would-be denials' "$T/out.html"
 embargo report --html "$T/out.html" --would-deny "$L" > /dev/null 2>&1
 check "report --would-deny: only them, and says so" sh -c \
 	"grep -q '<b>5</b>events' '$T/out.html' && grep -q '<code>--would-deny</code>' '$T/out.html'"
 embargo report --html "$T/out.html" --key watch "$L" > /dev/null 2>&1
-check "report: no card when there are none" sh -c "! grep -q 'would deny' '$T/out.html'"
+check "report: none when there are none, the audit rule's events as audits" sh -c \
+	"grep -q 'id=\"n-would_deny\"><b>0</b>' '$T/out.html' && grep -q 'id=\"n-audit\"><b>2</b>audits' '$T/out.html'"
 
 done_testing

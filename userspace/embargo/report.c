@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json_read.h"
+#include "logchain.h"
 #include "logquery.h"
 #include "strbuf.h"
 
@@ -23,13 +26,17 @@ static const char report_usage[] =
 	"usage: embargo report --html FILE [--json] [--since T] [--until T] [--key K]\n"
 	"                      [--verdict V] [--path GLOB] [--uid U] [--event E] [--would-deny]\n"
 	"                      [LOG]\n"
+	"       embargo report --json [filters] [LOG]\n"
 	"Writes FILE, one self-contained HTML page on the events of the audit log\n"
 	"(default " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
-	"'embargo log'): counts by verdict and event (and the would-be denials of audit\n"
-	"mode, when there are any), a timeline, the most denied paths and\n"
-	"the keys with most events. --json prints {\"file\",\"events\",\"buckets\",\"malformed\"}\n"
-	"once FILE is written. Exits 1 when LOG cannot be read or FILE cannot be written;\n"
-	"malformed lines are skipped, counted in the report and on stderr.\n";
+	"'embargo log'): whether the log's hash chain is intact (as 'embargo log verify LOG'\n"
+	"checks it, over the whole file), the policies (version, sha256) its records name,\n"
+	"blocked binaries, denied opens and the would-be denials of audit mode apart, counts\n"
+	"by verdict, event, host and user, a timeline, the most blocked binaries, denied\n"
+	"opens and would-be denials, and the keys with most events. --json prints the same\n"
+	"figures as one object (with --html once FILE is written; without it, FILE is not\n"
+	"written). Exits 1 when LOG cannot be read or FILE cannot be written; malformed\n"
+	"lines are skipped, counted in the report and on stderr, as is a broken chain.\n";
 
 /* Rows in each table of the report. */
 #define REPORT_TOP 20
@@ -48,10 +55,21 @@ static const char *const verdict_colors[V_N] = { "#c62828", "#f0a202", "#2e7d32"
 enum { K_EXEC, K_MMAP, K_OPEN, K_KILL, K_OTHER, K_N };
 static const char *const kind_names[K_N] = { "exec", "mmap", "open", "kill", "other" };
 
+/*
+ * What each event amounts to for an auditor: a binary kept from running (an exec or mmap
+ * denied, a running one killed), an open denied, what audit mode let through but enforcing
+ * would deny, an audit rule's record, or anything else (allowed, a refused tamper attempt).
+ */
+enum { C_BLOCKED, C_OPEN, C_WOULD, C_AUDIT, C_OTHER, C_N };
+static const char *const class_ids[C_N] = { "blocked", "denied_opens", "would_deny", "audit",
+					    "other" };
+static const char *const class_titles[C_N] = { "blocked binaries", "denied opens",
+					       "would-be denials", "audits", "other" };
+
 /* Events counted under one name (a path or a key). */
 struct report_row {
 	char *name;
-	uint64_t total, n[V_N];
+	uint64_t total, n[C_N];
 	struct emb_log_time first, last;
 	char *keys[REPORT_ROW_KEYS];
 	size_t n_keys;
@@ -79,15 +97,26 @@ struct timeline {
 	uint64_t counted;
 };
 
+/* What emb_log_verify() said of the whole file, the same check as 'embargo log verify LOG'. */
+struct report_chain {
+	int result; /* 0 intact, 1 broken (rep.kind says how), -errno not verified */
+	struct emb_verify_report rep;
+	char anchor[PATH_MAX]; /* LOG.anchor, "" when there is none */
+	bool rotated;	       /* the file starts with a rotation's chain record */
+};
+
 struct report {
 	struct emb_log_filter filter;
 	const char *html_path, *log_path;
-	uint64_t events, by_verdict[V_N], by_kind[K_N];
-	uint64_t would_deny; /* audit verdicts that enforce mode would have made denials */
+	uint64_t events, by_verdict[V_N], by_kind[K_N], by_class[C_N];
+	uint64_t no_policy; /* decisions that name no policy */
 	struct emb_log_time first, last;
 	unsigned long long lines, n_bad, first_bad;
 	off_t end; /* where the first pass stopped reading */
-	struct report_table paths, keys;
+	/* Blocked binaries, denied opens and would-be denials by path; events by key, host, uid. */
+	struct report_table paths, opens, would, keys, hosts, users;
+	struct report_table policies; /* records by "SHA256 VERSION" of the policy they name */
+	struct report_chain chain;
 	struct timeline tl;
 };
 
@@ -139,6 +168,19 @@ static int kind_index(const char *event)
 		if (event && !strcmp(event, kind_names[i]))
 			return i;
 	return K_OTHER;
+}
+
+static int class_index(const struct emb_log_event *e)
+{
+	int v = verdict_index(e->verdict), k = kind_index(e->event);
+
+	if (v == V_DENY)
+		return k == K_EXEC || k == K_MMAP || k == K_KILL ? C_BLOCKED
+		       : k == K_OPEN				 ? C_OPEN
+								 : C_OTHER;
+	if (e->would_deny)
+		return C_WOULD;
+	return v == V_AUDIT ? C_AUDIT : C_OTHER;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -236,7 +278,7 @@ static int table_add(struct report_table *t, const char *name, const struct emb_
 	if (!row->total || emb_log_time_cmp(&e->time, &row->last) > 0)
 		row->last = e->time;
 	row->total++;
-	row->n[verdict_index(e->verdict)]++;
+	row->n[class_index(e)]++;
 	if (!with_keys)
 		return 0;
 	for (size_t i = 0; i < row->n_keys; i++)
@@ -275,8 +317,23 @@ static int row_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-/* The at most REPORT_TOP rows of T with most events: a malloc'd array of pointers, or NULL. */
-static const struct report_row **table_top(const struct report_table *t, size_t *ret_n)
+/* Policies in the order they were first seen. */
+static int row_first_cmp(const void *pa, const void *pb)
+{
+	const struct report_row *a = *(const struct report_row *const *)pa;
+	const struct report_row *b = *(const struct report_row *const *)pb;
+	int c = emb_log_time_cmp(&a->first, &b->first);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/*
+ * The rows of T sorted by CMP, at most LIMIT of them (0: all): a malloc'd array of pointers,
+ * or NULL.
+ */
+static const struct report_row **table_sorted(const struct report_table *t,
+					      int (*cmp)(const void *, const void *), size_t limit,
+					      size_t *ret_n)
 {
 	const struct report_row **v = malloc((t->n ? t->n : 1) * sizeof(*v));
 
@@ -284,26 +341,69 @@ static const struct report_row **table_top(const struct report_table *t, size_t 
 		return NULL;
 	for (size_t i = 0; i < t->n; i++)
 		v[i] = &t->v[i];
-	qsort(v, t->n, sizeof(*v), row_cmp);
-	*ret_n = t->n < REPORT_TOP ? t->n : REPORT_TOP;
+	qsort(v, t->n, sizeof(*v), cmp);
+	*ret_n = limit && t->n > limit ? limit : t->n;
 	return v;
 }
 
-static int report_add(struct report *rp, const struct emb_log_event *e)
+/* The at most REPORT_TOP rows of T with most events. */
+static const struct report_row **table_top(const struct report_table *t, size_t *ret_n)
 {
-	int v = verdict_index(e->verdict), r;
+	return table_sorted(t, row_cmp, REPORT_TOP, ret_n);
+}
+
+/*
+ * Counts the policy record LINE names, if any: the sha256 and version of the policy that made
+ * a decision, or that a record about the daemon (a start, a reload) says is in force.
+ */
+static int report_add_policy(struct report *rp, const char *line, const struct emb_log_event *e,
+			     bool decision)
+{
+	char *sha256 = json_get_string(line, "policy_sha256"), *name = NULL;
+	int r = 0;
+
+	if (!sha256) {
+		rp->no_policy += decision;
+		return 0;
+	}
+	if (asprintf(&name, "%s %llu", sha256, json_get_u64(line, "policy_version")) < 0) {
+		name = NULL;
+		r = -ENOMEM;
+	} else {
+		r = table_add(&rp->policies, name, e, false);
+	}
+	free(name);
+	free(sha256);
+	return r;
+}
+
+static int report_add(struct report *rp, const char *line, const struct emb_log_event *e)
+{
+	int c = class_index(e), r;
+	char *host = json_get_string(line, "host"), uid[24] = "";
 
 	if (!rp->events || emb_log_time_cmp(&e->time, &rp->first) < 0)
 		rp->first = e->time;
 	if (!rp->events || emb_log_time_cmp(&e->time, &rp->last) > 0)
 		rp->last = e->time;
 	rp->events++;
-	rp->by_verdict[v]++;
-	rp->would_deny += e->would_deny;
+	rp->by_verdict[verdict_index(e->verdict)]++;
 	rp->by_kind[kind_index(e->event)]++;
+	rp->by_class[c]++;
+	if (e->has_uid)
+		snprintf(uid, sizeof(uid), "%llu", e->uid);
 	r = table_add(&rp->keys, e->key ? e->key : "", e, false);
-	if (!r && v == V_DENY)
+	if (!r)
+		r = table_add(&rp->hosts, host ? host : "", e, false);
+	if (!r)
+		r = table_add(&rp->users, uid, e, false);
+	if (!r && c == C_BLOCKED)
 		r = table_add(&rp->paths, e->path ? e->path : "", e, true);
+	if (!r && c == C_OPEN)
+		r = table_add(&rp->opens, e->path ? e->path : "", e, true);
+	if (!r && c == C_WOULD)
+		r = table_add(&rp->would, e->path ? e->path : "", e, true);
+	free(host);
 	return r;
 }
 
@@ -468,9 +568,26 @@ static const char report_css[] =
 	".cards{display:flex;flex-wrap:wrap;gap:8px;margin:.3em 0}\n"
 	".card{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:6px 14px;"
 	"min-width:70px}\n"
-	".card b{display:block;font-size:1.35em}.card.deny b,.card.would-deny b{color:#c62828}"
+	".card b{display:block;font-size:1.35em}.card.deny b{color:#c62828}"
 	".card.audit b{color:#a86b00}\n"
 	".note{background:#fff4ce;border:1px solid #e0c36a;padding:8px 12px;border-radius:6px}\n"
+	".chain{padding:10px 14px;border-radius:6px;border:1px solid;margin:.4em 0 .8em}\n"
+	".chain b#chain-state{text-transform:uppercase;letter-spacing:.04em}\n"
+	".chain.intact{background:#e8f5e9;border-color:#81c784}"
+	".chain.intact b#chain-state{color:#1b5e20}\n"
+	".chain.broken{background:#fde7e9;border:2px solid #c62828;font-size:1.05em}"
+	".chain.broken b#chain-state{color:#b71c1c}\n"
+	".chain.unverified{background:#fff4ce;border-color:#e0c36a}\n"
+	".cards.small{align-items:center;font-size:.85em}.cards.small>span{color:#5b6472;"
+	"margin:0 2px 0 8px}.cards.small>span:first-child{margin-left:0}\n"
+	".cards.small .card{padding:3px 10px;min-width:50px}.cards.small .card b{display:inline;"
+	"font-size:1.1em;margin-right:.35em}\n"
+	".card.blocked b,.card.denied_opens b{color:#c62828}.card.would_deny b{color:#a86b00}\n"
+	"td.host,td.user{font-family:ui-monospace,monospace;overflow-wrap:break-word}\n"
+	"td.sha256{font-family:ui-monospace,monospace;font-size:.85em;word-break:break-all}\n"
+	"section>p{margin:.2em 0 .6em;color:#3b4350}\n"
+	"th{font-size:.9em;color:#3b4350;background:#f7f8fa}\n"
+	"td.num.blocked,td.num.denied_opens{color:#b71c1c}td.num.would_deny{color:#8a5a00}\n"
 	"section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:4px 16px 14px;"
 	"margin-top:14px}\n"
 	"svg{display:block;width:100%;height:auto}svg text{font:12px system-ui,sans-serif;"
@@ -480,16 +597,123 @@ static const char report_css[] =
 	"th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e6e9ee;"
 	"vertical-align:top}\n"
 	"th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"td.path,td.key{font-family:ui-monospace,monospace;word-break:break-all}\n"
+	"td.path{font-family:ui-monospace,monospace;word-break:break-all}\n"
+	"td.key{font-family:ui-monospace,monospace;overflow-wrap:break-word}\n"
 	"td.time{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
 	".esc{color:#c62828;background:#fde7e9;border-radius:2px}.none{color:#8a93a0;"
 	"font-style:italic}\n"
 	"footer{color:#5b6472;font-size:.85em;margin-top:14px}\n";
 
-static void html_card(struct strbuf *sb, const char *cls, const char *label, uint64_t n)
+/* A policy's version, or "none" when its records name none (0). */
+static void html_policy_version(struct strbuf *sb, unsigned long long version)
 {
-	sb_printf(sb, "<div class=\"card %s\"><b>%llu</b>%s</div>\n", cls, (unsigned long long)n,
-		  label);
+	if (version)
+		sb_printf(sb, "%llu", version);
+	else
+		sb_puts(sb, "<span class=\"none\">none</span>");
+}
+
+/* A number with its label; its id is "GROUP-NAME". */
+static void html_card(struct strbuf *sb, const char *cls, const char *group, const char *name,
+		      const char *label, uint64_t n)
+{
+	sb_printf(sb, "<div class=\"card %s\" id=\"%s-%s\"><b>%llu</b>%s</div>\n", cls, group, name,
+		  (unsigned long long)n, label);
+}
+
+/* The policy of the latest record that names one, or NULL. */
+static const struct report_row *latest_policy(const struct report *rp)
+{
+	const struct report_row *latest = NULL;
+
+	for (size_t i = 0; i < rp->policies.n; i++)
+		if (!latest || emb_log_time_cmp(&rp->policies.v[i].last, &latest->last) >= 0)
+			latest = &rp->policies.v[i];
+	return latest;
+}
+
+/* Writes a policies row, named "SHA256 VERSION", as its version and its sha256 (in CODE). */
+static void html_policy(struct strbuf *sb, const struct report_row *row, const char *between,
+			bool code)
+{
+	const char *space = strrchr(row->name, ' ');
+	char *sha256 = strndup(row->name, (size_t)(space - row->name));
+
+	html_policy_version(sb, strtoull(space + 1, NULL, 10));
+	sb_puts(sb, between);
+	if (code)
+		sb_puts(sb, "<code>");
+	if (sha256)
+		html_text(sb, sha256);
+	else
+		sb->oom = true;
+	if (code)
+		sb_puts(sb, "</code>");
+	free(sha256);
+}
+
+/* The chain's verdict: what an auditor must read first. */
+static void html_chain(struct strbuf *sb, const struct report *rp)
+{
+	const struct report_chain *c = &rp->chain;
+	const struct emb_verify_report *v = &c->rep;
+
+	if (c->result < 0) {
+		sb_puts(sb, "<p class=\"chain unverified\" id=\"chain\" role=\"status\">"
+			    "Hash chain <b id=\"chain-state\">not verified</b>: cannot read ");
+		html_text(sb, v->file ? v->file : rp->log_path);
+		sb_puts(sb, ": ");
+		html_text(sb, v->message);
+		sb_puts(sb, ".</p>\n");
+		return;
+	}
+	if (c->result > 0) {
+		sb_puts(sb, "<p class=\"chain broken\" id=\"chain\" role=\"alert\">Hash chain "
+			    "<b id=\"chain-state\">broken</b> at <span id=\"chain-where\">");
+		html_text(sb, v->file);
+		if (v->line)
+			sb_printf(sb, ", line %llu", (unsigned long long)v->line);
+		if (v->has_line_seq)
+			sb_printf(sb, ", seq <b id=\"chain-seq\">%llu</b>",
+				  (unsigned long long)v->seq);
+		sb_puts(sb, "</span>: ");
+		html_text(sb, v->message);
+		sb_printf(sb,
+			  ". %llu record%s verified before it. The log was changed after "
+			  "embargod wrote it: do not trust the figures below past that point; "
+			  "<code>embargo log verify</code> tells more.</p>\n",
+			  (unsigned long long)v->records, v->records == 1 ? "" : "s");
+		return;
+	}
+	sb_puts(sb, "<p class=\"chain intact\" id=\"chain\" role=\"status\">Hash chain "
+		    "<b id=\"chain-state\">intact</b>: ");
+	if (v->has_seq)
+		sb_printf(sb, "<span id=\"chain-records\">%llu</span> record%s, seq %llu..%llu",
+			  (unsigned long long)v->records, v->records == 1 ? "" : "s",
+			  (unsigned long long)v->first_seq, (unsigned long long)v->last_seq);
+	else
+		sb_puts(sb, "<span id=\"chain-records\">0</span> records");
+	if (v->continued)
+		sb_puts(sb, ", continuing the chain of the file rotated before it (not read here)");
+	if (v->torn_lines)
+		sb_printf(sb, "; %llu torn line%s (a crash mid-write) declared by a restart",
+			  (unsigned long long)v->torn_lines, v->torn_lines == 1 ? "" : "s");
+	if (v->unsealed_lines)
+		sb_printf(sb, "; %llu line%s before the chain began (an older embargod's)",
+			  (unsigned long long)v->unsealed_lines, v->unsealed_lines == 1 ? "" : "s");
+	if (!c->anchor[0]) {
+		sb_puts(sb, "; no anchor beside the log, so records cut from its end would go "
+			    "unnoticed");
+	} else {
+		sb_puts(sb, "; the anchor ");
+		html_text(sb, c->anchor);
+		if (v->anchor_checked)
+			sb_printf(sb, " matches seq %llu", (unsigned long long)v->anchor_seq);
+		else
+			sb_printf(sb, " names seq %llu, before this file: not checked",
+				  (unsigned long long)v->anchor_seq);
+	}
+	sb_puts(sb, ".</p>\n");
 }
 
 static void html_header(struct strbuf *sb, const struct report *rp)
@@ -546,20 +770,35 @@ static void html_header(struct strbuf *sb, const struct report *rp)
 	}
 	if (!any_filter)
 		sb_puts(sb, "none: every event of the log");
+	sb_puts(sb, "</dd>\n<dt>Policy</dt><dd id=\"policy-latest\">");
+	const struct report_row *latest = latest_policy(rp);
+	if (latest) {
+		sb_puts(sb, "version ");
+		html_policy(sb, latest, ", sha256 ", true);
+		sb_printf(sb, " (of the latest record naming one; %zu polic%s in all)",
+			  rp->policies.n, rp->policies.n == 1 ? "y" : "ies");
+	} else {
+		sb_puts(sb, "<span class=\"none\">no record names one</span>");
+	}
 	format_time(time(NULL), 0, false, a, sizeof(a));
 	sb_printf(sb, "</dd>\n<dt>Made</dt><dd><time>%s</time> by embargo report</dd>\n</dl>\n", a);
+	html_chain(sb, rp);
 
-	sb_puts(sb, "<div class=\"cards\" id=\"counts\">\n");
-	html_card(sb, "total", "events", rp->events);
+	/* What happened first, then the same events by verdict and by event. */
+	sb_puts(sb, "<div class=\"cards\" id=\"outcomes\">\n");
+	html_card(sb, "total", "n", "events", "events", rp->events);
+	for (int c = 0; c < C_N; c++)
+		html_card(sb, class_ids[c], "n", class_ids[c], class_titles[c], rp->by_class[c]);
+	sb_puts(sb, "</div>\n<div class=\"cards small\" id=\"counts\">\n<span>by verdict</span>\n");
 	for (int v = 0; v < V_N; v++)
 		if (v <= V_AUDIT || rp->by_verdict[v])
-			html_card(sb, verdict_names[v], verdict_names[v], rp->by_verdict[v]);
-	/* Audit mode: how many of the audits enforcing would turn into denials. */
-	if (rp->would_deny)
-		html_card(sb, "would-deny", "would deny", rp->would_deny);
+			html_card(sb, verdict_names[v], "verdict", verdict_names[v],
+				  verdict_names[v], rp->by_verdict[v]);
+	sb_puts(sb, "<span>by event</span>\n");
 	for (int k = 0; k < K_N; k++)
 		if (k != K_OTHER || rp->by_kind[k])
-			html_card(sb, "kind", kind_names[k], rp->by_kind[k]);
+			html_card(sb, "kind", "event", kind_names[k], kind_names[k],
+				  rp->by_kind[k]);
 	sb_puts(sb, "</div>\n</header>\n");
 	if (rp->n_bad)
 		sb_printf(
@@ -804,23 +1043,42 @@ static void html_time_cells(struct strbuf *sb, const struct report_row *row)
 	sb_printf(sb, "<td class=\"time\">%s</td><td class=\"time\">%s</td>", first, last);
 }
 
-static int html_top_paths(struct strbuf *sb, const struct report *rp)
+/* The class counts of ROW as cells, in the order of class_titles. */
+static void html_class_cells(struct strbuf *sb, const struct report_row *row)
+{
+	for (int c = 0; c < C_N; c++)
+		sb_printf(sb, "<td class=\"num %s\">%llu</td>", class_ids[c],
+			  (unsigned long long)row->n[c]);
+}
+
+static void html_class_heads(struct strbuf *sb)
+{
+	for (int c = 0; c < C_N; c++)
+		sb_printf(sb, "<th class=\"num\">%s</th>", class_titles[c]);
+}
+
+/* The paths of T (one class of events) with most events, with their keys. */
+static int html_top_paths(struct strbuf *sb, const struct report_table *t, const char *id,
+			  const char *title, const char *note, const char *what, const char *count,
+			  const char *none)
 {
 	const struct report_row **top;
 	size_t n = 0;
 
-	top = table_top(&rp->paths, &n);
+	top = table_top(t, &n);
 	if (!top)
 		return -ENOMEM;
-	sb_puts(sb, "<section>\n<h2>Top blocked binaries</h2>\n<table id=\"top-binaries\">\n");
-	sb_printf(sb, "<caption>The %zu path%s denied most often, of %zu denied", n,
-		  n == 1 ? "" : "s", rp->paths.n);
-	if (rp->paths.other)
-		sb_printf(sb, " (and %llu denials of paths past the first %zu, not tracked)",
-			  (unsigned long long)rp->paths.other, rp->paths.max);
-	sb_puts(sb, ".</caption>\n<thead><tr><th class=\"num\">#</th><th>path</th>"
-		    "<th class=\"num\">denials</th><th>key</th><th>first</th><th>last</th></tr>"
-		    "</thead>\n<tbody>\n");
+	sb_printf(sb, "<section>\n<h2>%s</h2>\n%s<table id=\"%s\">\n", title, note, id);
+	sb_printf(sb, "<caption>The %zu path%s %s most often, of %zu", n, n == 1 ? "" : "s", what,
+		  t->n);
+	if (t->other)
+		sb_printf(sb, " (and %llu events of paths past the first %zu, not tracked)",
+			  (unsigned long long)t->other, t->max);
+	sb_printf(sb,
+		  ".</caption>\n<thead><tr><th class=\"num\">#</th><th>path</th>"
+		  "<th class=\"num\">%s</th><th>key</th><th>first</th><th>last</th></tr>"
+		  "</thead>\n<tbody>\n",
+		  count);
 	for (size_t i = 0; i < n; i++) {
 		const struct report_row *row = top[i];
 
@@ -840,9 +1098,124 @@ static int html_top_paths(struct strbuf *sb, const struct report *rp)
 		sb_puts(sb, "</tr>\n");
 	}
 	if (!n)
-		sb_puts(sb, "<tr><td colspan=\"6\" class=\"none\">No denials.</td></tr>\n");
+		sb_printf(sb, "<tr><td colspan=\"6\" class=\"none\">%s</td></tr>\n", none);
 	sb_puts(sb, "</tbody>\n</table>\n</section>\n");
 	free(top);
+	return 0;
+}
+
+/* The name of UID on the machine the report is made on, or NULL. */
+static const char *user_name(const char *uid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(uid, &end, 10);
+	if (!*uid || *end || errno || n >= (uid_t)-1)
+		return NULL;
+	pw = getpwuid((uid_t)n);
+	return pw ? pw->pw_name : NULL;
+}
+
+/* Events of T by host (USERS false) or by uid, each with its classes. */
+static int html_breakdown(struct strbuf *sb, const struct report_table *t, bool users)
+{
+	const char *what = users ? "user" : "host";
+	const struct report_row **top;
+	size_t n = 0;
+
+	top = table_sorted(t, row_cmp, 0, &n);
+	if (!top)
+		return -ENOMEM;
+	sb_printf(sb, "<section>\n<h2>By %s</h2>\n<table id=\"by-%s\">\n<caption>", what, what);
+	if (users)
+		sb_printf(sb,
+			  "The %zu uid%s of the processes in the events, most events first; "
+			  "names are those this machine gives the uids, and may differ on the "
+			  "host that logged them",
+			  n, n == 1 ? "" : "s");
+	else
+		sb_printf(sb, "The %zu host%s the events come from, most events first", n,
+			  n == 1 ? "" : "s");
+	if (t->other)
+		sb_printf(sb, " (and %llu events of %ss past the first %zu, not tracked)",
+			  (unsigned long long)t->other, what, t->max);
+	sb_puts(sb, ".</caption>\n<thead><tr>");
+	if (users)
+		sb_puts(sb, "<th class=\"num\">uid</th><th>name</th>");
+	else
+		sb_puts(sb, "<th>host</th>");
+	sb_puts(sb, "<th class=\"num\">events</th>");
+	html_class_heads(sb);
+	sb_puts(sb, "<th>first</th><th>last</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *row = top[i];
+
+		if (users) {
+			const char *name = user_name(row->name);
+
+			sb_puts(sb, "<tr><td class=\"num uid\">");
+			html_name(sb, row->name);
+			sb_puts(sb, "</td><td class=\"user\">");
+			if (name)
+				html_text(sb, name);
+			else
+				sb_puts(sb, "<span class=\"none\">unknown here</span>");
+		} else {
+			sb_puts(sb, "<tr><td class=\"host\">");
+			html_name(sb, row->name);
+		}
+		sb_printf(sb, "</td><td class=\"num events\">%llu</td>",
+			  (unsigned long long)row->total);
+		html_class_cells(sb, row);
+		html_time_cells(sb, row);
+		sb_puts(sb, "</tr>\n");
+	}
+	if (!n)
+		sb_printf(sb, "<tr><td colspan=\"%d\" class=\"none\">No events.</td></tr>\n",
+			  C_N + (users ? 5 : 4));
+	sb_puts(sb, "</tbody>\n</table>\n</section>\n");
+	free(top);
+	return 0;
+}
+
+/* The policies the records name, in the order they were first seen. */
+static int html_policies(struct strbuf *sb, const struct report *rp)
+{
+	const struct report_row **v;
+	size_t n = 0;
+
+	v = table_sorted(&rp->policies, row_first_cmp, 0, &n);
+	if (!v)
+		return -ENOMEM;
+	sb_printf(sb,
+		  "<section>\n<h2>Policies</h2>\n<table id=\"policies\">\n<caption>The %zu "
+		  "polic%s the records name (by the version line and sha256 embargod loaded), in "
+		  "the order first seen",
+		  n, n == 1 ? "y" : "ies");
+	if (rp->no_policy)
+		sb_printf(sb, "; %llu event%s name%s none", (unsigned long long)rp->no_policy,
+			  rp->no_policy == 1 ? "" : "s", rp->no_policy == 1 ? "s" : "");
+	if (rp->policies.other)
+		sb_printf(sb, " (and %llu records of policies past the first %zu, not tracked)",
+			  (unsigned long long)rp->policies.other, rp->policies.max);
+	sb_puts(sb, ".</caption>\n<thead><tr><th class=\"num\">version</th><th>sha256</th>"
+		    "<th class=\"num\">records</th><th>first</th><th>last</th></tr></thead>\n"
+		    "<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		sb_puts(sb, "<tr><td class=\"num version\">");
+		html_policy(sb, v[i], "</td><td class=\"sha256\">", false);
+		sb_printf(sb, "</td><td class=\"num\">%llu</td>", (unsigned long long)v[i]->total);
+		html_time_cells(sb, v[i]);
+		sb_puts(sb, "</tr>\n");
+	}
+	if (!n)
+		sb_puts(sb, "<tr><td colspan=\"5\" class=\"none\">No record names a policy.</td>"
+			    "</tr>\n");
+	sb_puts(sb, "</tbody>\n</table>\n</section>\n");
+	free(v);
 	return 0;
 }
 
@@ -861,25 +1234,22 @@ static int html_top_keys(struct strbuf *sb, const struct report *rp)
 		sb_printf(sb, " (and %llu events of keys past the first %zu, not tracked)",
 			  (unsigned long long)rp->keys.other, rp->keys.max);
 	sb_puts(sb, ".</caption>\n<thead><tr><th class=\"num\">#</th><th>key</th>"
-		    "<th class=\"num\">events</th><th class=\"num\">deny</th>"
-		    "<th class=\"num\">audit</th><th class=\"num\">other</th><th>first</th>"
-		    "<th>last</th></tr></thead>\n<tbody>\n");
+		    "<th class=\"num\">events</th>");
+	html_class_heads(sb);
+	sb_puts(sb, "<th>first</th><th>last</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct report_row *row = top[i];
 
 		sb_printf(sb, "<tr><td class=\"num\">%zu</td><td class=\"key\">", i + 1);
 		html_name(sb, row->name);
-		sb_printf(sb,
-			  "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
-			  "<td class=\"num\">%llu</td><td class=\"num\">%llu</td>",
-			  (unsigned long long)row->total, (unsigned long long)row->n[V_DENY],
-			  (unsigned long long)row->n[V_AUDIT],
-			  (unsigned long long)(row->n[V_ALLOW] + row->n[V_OTHER]));
+		sb_printf(sb, "</td><td class=\"num\">%llu</td>", (unsigned long long)row->total);
+		html_class_cells(sb, row);
 		html_time_cells(sb, row);
 		sb_puts(sb, "</tr>\n");
 	}
 	if (!n)
-		sb_puts(sb, "<tr><td colspan=\"8\" class=\"none\">No events.</td></tr>\n");
+		sb_printf(sb, "<tr><td colspan=\"%d\" class=\"none\">No events.</td></tr>\n",
+			  C_N + 5);
 	sb_puts(sb, "</tbody>\n</table>\n</section>\n");
 	free(top);
 	return 0;
@@ -899,13 +1269,35 @@ static int html_page(struct strbuf *sb, const struct report *rp)
 	sb_printf(sb, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", report_css);
 	html_header(sb, rp);
 	html_timeline(sb, rp);
-	r = html_top_paths(sb, rp);
+	r = html_top_paths(sb, &rp->paths, "top-binaries", "Top blocked binaries",
+			   "<p>Programs kept from running: an exec or an executable mmap denied, "
+			   "or a running process killed.</p>\n",
+			   "blocked", "blocked", "No binary was blocked.");
+	if (!r)
+		r = html_top_paths(
+			sb, &rp->opens, "top-opens", "Top denied opens",
+			"<p>Files an <code>open</code> rule kept from being opened.</p>\n",
+			"denied opening", "denied", "No open was denied.");
+	if (!r)
+		r = html_top_paths(
+			sb, &rp->would, "top-would-deny", "Would-be denials (audit mode)",
+			"<p class=\"note\">Audit mode let these through: enforcing the policy "
+			"would deny them. They are not counted as denials above.</p>\n",
+			"that would be denied", "would be denied", "Nothing would be denied.");
+	if (!r)
+		r = html_breakdown(sb, &rp->hosts, false);
+	if (!r)
+		r = html_breakdown(sb, &rp->users, true);
+	if (!r)
+		r = html_policies(sb, rp);
 	if (!r)
 		r = html_top_keys(sb, rp);
 	sb_puts(sb, "<footer>Made by <code>embargo report</code> from the audit log alone. "
 		    "Times are UTC; text from the log is shown as written, with control bytes, "
 		    "backslashes and bytes that are no UTF-8 as <span class=\"esc\">\\xNN</span> "
-		    "and invisible characters as <span class=\"esc\">\\uNNNN</span>.</footer>\n"
+		    "and invisible characters as <span class=\"esc\">\\uNNNN</span>. Blocked "
+		    "binaries are execs and mmaps denied and running programs killed; denied "
+		    "opens are apart; would-be denials are what audit mode let through.</footer>\n"
 		    "</body>\n</html>\n");
 	if (!r && sb->oom)
 		r = -ENOMEM;
@@ -964,6 +1356,17 @@ static int write_whole_file(const char *path, const char *data, size_t len, char
 	return r;
 }
 
+/* Whether LINE is the chain record that starts a rotated file, continuing an older one's chain. */
+static bool is_rotation_record(const char *line)
+{
+	char *event = json_get_string(line, "event"), *reason = json_get_string(line, "reason");
+	bool r = event && reason && !strcmp(event, "chain") && !strcmp(reason, "rotated");
+
+	free(event);
+	free(reason);
+	return r;
+}
+
 /*
  * One pass over the log. The first counts the events and finds their range; the second puts
  * them in the timeline's buckets, reading the same lines again: no more than the first read,
@@ -1004,8 +1407,12 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 			buf[len] = '\0';
 			r = 0;
 		}
+		if (!r && !timeline && lineno == 1)
+			rp->chain.rotated = is_rotation_record(buf);
 		if (!r)
 			r = emb_log_line_matches(buf, len, &rp->filter, &e);
+		if (r > 0 && !timeline)
+			r = report_add_policy(rp, buf, &e, e.verdict != NULL) < 0 ? -ENOMEM : 1;
 		if (r == -ENOMEM) {
 			cli_error(cli, "report: %s", strerror(ENOMEM));
 			return -1;
@@ -1015,8 +1422,11 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 				rp->first_bad = lineno;
 			continue;
 		}
-		/* Records about the log itself (its chain, kernel drops) are no decisions. */
-		if (r && e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")))
+		/*
+		 * Records about the log and the daemon (the chain, kernel drops, a start) are no
+		 * decisions: those have a verdict.
+		 */
+		if (r && !e.verdict)
 			r = 0;
 		if (!r) {
 			emb_log_event_free(&e);
@@ -1031,7 +1441,7 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 				rp->tl.counted++;
 			}
 		} else {
-			r = report_add(rp, &e);
+			r = report_add(rp, buf, &e);
 		}
 		emb_log_event_free(&e);
 		if (r < 0) {
@@ -1070,16 +1480,256 @@ static int report_timeline(struct cli *cli, struct report *rp, FILE *f, char *bu
 	return 0;
 }
 
+/*
+ * Verifies the chain of the whole log with its anchor, as 'embargo log verify LOG' does. A file
+ * that starts with a rotation's record continues the chain of the file before it, which the
+ * report does not read: that alone is no break.
+ */
+static int report_verify_chain(struct cli *cli, struct report *rp)
+{
+	struct report_chain *c = &rp->chain;
+	const char *const paths[] = { rp->log_path };
+	const char *anchor = NULL;
+
+	if ((size_t)snprintf(c->anchor, sizeof(c->anchor), "%s.anchor", rp->log_path) <
+		    sizeof(c->anchor) &&
+	    access(c->anchor, F_OK) == 0)
+		anchor = c->anchor;
+	else
+		c->anchor[0] = '\0';
+	c->result = emb_log_verify(paths, 1, anchor, 0, &c->rep);
+	if (c->result == 1 && c->rep.kind == EMB_VERIFY_CONTINUED && c->rotated)
+		c->result = emb_log_verify(paths, 1, anchor, EMB_VERIFY_ALLOW_CONTINUED, &c->rep);
+	if (c->result == -ENOMEM) {
+		cli_error(cli, "report: %s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *chain_state(const struct report_chain *c)
+{
+	return c->result < 0 ? "unverified" : c->result ? "broken" : "intact";
+}
+
+/* The chain's result in one line: "broken at FILE, line L, seq S: MESSAGE". */
+static void chain_summary(const struct report *rp, char *buf, size_t size)
+{
+	const struct emb_verify_report *v = &rp->chain.rep;
+	char seq[32] = "";
+
+	if (rp->chain.result < 0) {
+		snprintf(buf, size, "not verified: cannot read %s: %s",
+			 v->file ? v->file : rp->log_path, v->message);
+	} else if (rp->chain.result) {
+		if (v->has_line_seq)
+			snprintf(seq, sizeof(seq), ", seq %llu", (unsigned long long)v->seq);
+		snprintf(buf, size, "broken at %s, line %llu%s: %s", v->file,
+			 (unsigned long long)v->line, seq, v->message);
+	} else {
+		snprintf(buf, size, "intact, %llu record%s", (unsigned long long)v->records,
+			 v->records == 1 ? "" : "s");
+	}
+}
+
+static void json_time(struct json *j, const char *name, const struct emb_log_time *t)
+{
+	char buf[64];
+
+	format_time(t->sec, t->nsec, true, buf, sizeof(buf));
+	json_str(j, name, buf);
+}
+
+enum rows_kind { ROWS_PATHS, ROWS_KEYS, ROWS_HOSTS, ROWS_USERS, ROWS_POLICIES };
+
+/* Rows of T as the JSON array NAME of J: the REPORT_TOP first for paths and keys, else all. */
+static int json_rows(struct json *j, const char *name, const struct report_table *t,
+		     enum rows_kind kind)
+{
+	struct strbuf arr = { 0 };
+	const struct report_row **v;
+	size_t n = 0;
+
+	if (kind == ROWS_POLICIES)
+		v = table_sorted(t, row_first_cmp, 0, &n);
+	else
+		v = table_sorted(t, row_cmp, kind <= ROWS_KEYS ? REPORT_TOP : 0, &n);
+	if (!v)
+		return -ENOMEM;
+	sb_putc(&arr, '[');
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *row = v[i];
+		struct json jr;
+
+		if (i)
+			sb_putc(&arr, ',');
+		json_begin(&jr, &arr);
+		if (kind == ROWS_POLICIES) {
+			const char *space = strrchr(row->name, ' ');
+
+			json_u64(&jr, "version", strtoull(space + 1, NULL, 10));
+			json_strn(&jr, "sha256", row->name, (size_t)(space - row->name));
+			json_u64(&jr, "records", row->total);
+		} else if (kind == ROWS_USERS) {
+			const char *user = user_name(row->name);
+
+			json_raw(&jr, "uid", *row->name ? row->name : "null");
+			if (user)
+				json_str(&jr, "user", user);
+			else
+				json_raw(&jr, "user", "null");
+		} else {
+			json_str(&jr,
+				 kind == ROWS_PATHS  ? "path"
+				 : kind == ROWS_KEYS ? "key"
+						     : "host",
+				 row->name);
+		}
+		if (kind == ROWS_PATHS) {
+			struct strbuf keys = { 0 };
+
+			json_u64(&jr, "count", row->total);
+			sb_putc(&keys, '[');
+			for (size_t k = 0; k < row->n_keys; k++) {
+				if (k)
+					sb_putc(&keys, ',');
+				json_quote(&keys, row->keys[k], strlen(row->keys[k]));
+			}
+			sb_putc(&keys, ']');
+			json_raw(&jr, "keys", keys.buf);
+			json_bool(&jr, "more_keys", row->more_keys);
+			arr.oom |= keys.oom;
+			sb_free(&keys);
+		} else if (kind != ROWS_POLICIES) {
+			json_u64(&jr, "events", row->total);
+			for (int c = 0; c < C_N; c++)
+				json_u64(&jr, class_ids[c], row->n[c]);
+		}
+		json_time(&jr, "first", &row->first);
+		json_time(&jr, "last", &row->last);
+		json_end(&jr);
+	}
+	sb_putc(&arr, ']');
+	free(v);
+	json_raw(j, name, arr.oom ? "[]" : arr.buf);
+	if (arr.oom)
+		j->sb->oom = true;
+	sb_free(&arr);
+	return 0;
+}
+
+/* The chain's result as the object "chain" of J, with the fields of 'embargo log verify'. */
+static void json_chain(struct json *j, const struct report *rp)
+{
+	const struct report_chain *c = &rp->chain;
+	const struct emb_verify_report *v = &c->rep;
+	struct strbuf obj = { 0 }, part = { 0 };
+	struct json jc, jp;
+
+	json_begin(&jc, &obj);
+	json_str(&jc, "state", chain_state(c));
+	json_u64(&jc, "records", v->records);
+	if (v->has_seq) {
+		json_u64(&jc, "first_seq", v->first_seq);
+		json_u64(&jc, "last_seq", v->last_seq);
+	}
+	if (c->anchor[0]) {
+		json_str(&jc, "anchor", c->anchor);
+		json_bool(&jc, "anchor_checked", v->anchor_checked);
+	} else {
+		json_raw(&jc, "anchor", "null");
+	}
+	json_bool(&jc, "continued", v->continued);
+	json_u64(&jc, "torn_lines", v->torn_lines);
+	json_u64(&jc, "unsealed_lines", v->unsealed_lines);
+	if (c->result == 0) {
+		json_raw(&jc, "problem", "null");
+	} else {
+		json_begin(&jp, &part);
+		json_str(&jp, "file", v->file ? v->file : rp->log_path);
+		if (c->result > 0) {
+			json_u64(&jp, "line", v->line);
+			if (v->has_line_seq)
+				json_u64(&jp, "seq", v->seq);
+			json_str(&jp, "kind", emb_verify_kind_name(v->kind));
+		}
+		json_str(&jp, "message", v->message);
+		json_end(&jp);
+		json_raw(&jc, "problem", part.oom ? "null" : part.buf);
+	}
+	json_end(&jc);
+	json_raw(j, "chain", obj.oom || part.oom ? "null" : obj.buf);
+	if (obj.oom || part.oom)
+		j->sb->oom = true;
+	sb_free(&obj);
+	sb_free(&part);
+}
+
+/* The report's figures as one JSON object on stdout. Returns 0 or -ENOMEM. */
+static int report_print_json(const struct report *rp)
+{
+	struct strbuf sb = { 0 }, part = { 0 };
+	struct json j, jp;
+	int r = 0;
+
+	json_begin(&j, &sb);
+	if (rp->html_path)
+		json_str(&j, "file", rp->html_path);
+	else
+		json_raw(&j, "file", "null");
+	json_u64(&j, "events", rp->events);
+	json_u64(&j, "buckets", rp->tl.n);
+	json_u64(&j, "malformed", rp->n_bad);
+	json_str(&j, "log", rp->log_path);
+	if (rp->events) {
+		json_time(&j, "first", &rp->first);
+		json_time(&j, "last", &rp->last);
+	}
+	for (int c = 0; c < C_N; c++)
+		json_u64(&j, class_ids[c], rp->by_class[c]);
+	json_begin(&jp, &part);
+	for (int v = 0; v < V_N; v++)
+		json_u64(&jp, verdict_names[v], rp->by_verdict[v]);
+	json_end(&jp);
+	json_raw(&j, "verdicts", part.buf ? part.buf : "{}");
+	sb_reset(&part);
+	json_begin(&jp, &part);
+	for (int k = 0; k < K_N; k++)
+		json_u64(&jp, kind_names[k], rp->by_kind[k]);
+	json_end(&jp);
+	json_raw(&j, "kinds", part.buf ? part.buf : "{}");
+	json_chain(&j, rp);
+	if (json_rows(&j, "policies", &rp->policies, ROWS_POLICIES) < 0 ||
+	    json_rows(&j, "hosts", &rp->hosts, ROWS_HOSTS) < 0 ||
+	    json_rows(&j, "users", &rp->users, ROWS_USERS) < 0 ||
+	    json_rows(&j, "top_blocked", &rp->paths, ROWS_PATHS) < 0 ||
+	    json_rows(&j, "top_denied_opens", &rp->opens, ROWS_PATHS) < 0 ||
+	    json_rows(&j, "top_would_deny", &rp->would, ROWS_PATHS) < 0 ||
+	    json_rows(&j, "top_keys", &rp->keys, ROWS_KEYS) < 0)
+		sb.oom = true;
+	json_u64(&j, "events_without_policy", rp->no_policy);
+	json_end(&j);
+	if (sb.oom || part.oom)
+		r = -ENOMEM;
+	else
+		printf("%s\n", sb.buf);
+	sb_free(&sb);
+	sb_free(&part);
+	return r;
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
 	struct report rp = { .log_path = EMB_LOG_DEFAULT_PATH };
+	struct report_table *tables[] = { &rp.paths, &rp.opens, &rp.would,   &rp.keys,
+					  &rp.hosts, &rp.users, &rp.policies };
 	struct strbuf html = { 0 };
-	char *buf = NULL, err[PATH_MAX + 256];
+	char *buf = NULL, err[PATH_MAX + 256], chain[PATH_MAX + 512];
 	FILE *f = NULL;
 	int first, ret = CLI_EXIT_FAIL;
 
-	rp.paths.max = EMB_LOG_MAX_TRACKED;
-	rp.keys.max = EMB_LOG_MAX_TRACKED;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		tables[i]->max = EMB_LOG_MAX_TRACKED;
 	first = cli_parse_options(cli, argc, argv, report_usage, report_options, report_option,
 				  &rp);
 	if (first < 0)
@@ -1088,8 +1738,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "report: one LOG at most ('%s')", argv[first + 1]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!rp.html_path || !*rp.html_path) {
-		cli_error(cli, "report: --html FILE is required");
+	if (rp.html_path ? !*rp.html_path : !cli->json) {
+		cli_error(cli, "report: --html FILE is required (or --json for the figures alone)");
 		return CLI_EXIT_USAGE;
 	}
 	if (first < argc)
@@ -1105,45 +1755,40 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "report: %s", strerror(ENOMEM));
 		goto out;
 	}
-	if (report_pass(cli, &rp, f, buf, false) < 0 || report_timeline(cli, &rp, f, buf) < 0)
+	if (report_pass(cli, &rp, f, buf, false) < 0 || report_timeline(cli, &rp, f, buf) < 0 ||
+	    report_verify_chain(cli, &rp) < 0)
 		goto out;
-	if (html_page(&html, &rp) < 0) {
+	if (rp.html_path && html_page(&html, &rp) < 0) {
 		cli_error(cli, "report: %s", strerror(ENOMEM));
 		goto out;
 	}
-	if (write_whole_file(rp.html_path, html.buf, html.len, err, sizeof(err)) < 0) {
+	if (rp.html_path &&
+	    write_whole_file(rp.html_path, html.buf, html.len, err, sizeof(err)) < 0) {
 		cli_error(cli, "report: %s", err);
 		goto out;
 	}
-	if (rp.n_bad) {
-		fflush(stdout);
+	fflush(stdout);
+	if (rp.n_bad)
 		fprintf(stderr,
 			"embargo: report: %s: %llu malformed line%s skipped (noted in the report), "
 			"the first at line %llu\n",
 			rp.log_path, rp.n_bad, rp.n_bad == 1 ? "" : "s", rp.first_bad);
-	}
+	chain_summary(&rp, chain, sizeof(chain));
+	if (rp.chain.result)
+		fprintf(stderr, "embargo: report: %s: hash chain %s\n", rp.log_path, chain);
 	if (cli->json) {
-		struct strbuf sb = { 0 };
-		struct json j;
-
-		json_begin(&j, &sb);
-		json_str(&j, "file", rp.html_path);
-		json_u64(&j, "events", rp.events);
-		json_u64(&j, "buckets", rp.tl.n);
-		json_u64(&j, "malformed", rp.n_bad);
-		json_end(&j);
-		if (sb.oom) {
-			sb_free(&sb);
+		if (report_print_json(&rp) < 0) {
 			cli_error(cli, "report: %s", strerror(ENOMEM));
 			goto out;
 		}
-		printf("%s\n", sb.buf);
-		sb_free(&sb);
-	} else if (rp.tl.n) {
-		printf("%s: %llu events, %zu bars of %s\n", rp.html_path,
-		       (unsigned long long)rp.events, rp.tl.n, rp.tl.unit);
 	} else {
-		printf("%s: no events\n", rp.html_path);
+		if (rp.tl.n)
+			printf("%s: %llu events, %zu bars of %s\n", rp.html_path,
+			       (unsigned long long)rp.events, rp.tl.n, rp.tl.unit);
+		else
+			printf("%s: no events\n", rp.html_path);
+		if (!rp.chain.result)
+			printf("hash chain %s\n", chain);
 	}
 	ret = CLI_EXIT_OK;
 out:
@@ -1152,7 +1797,7 @@ out:
 	free(buf);
 	sb_free(&html);
 	free(rp.tl.buckets);
-	table_free(&rp.paths);
-	table_free(&rp.keys);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		table_free(tables[i]);
 	return ret;
 }
