@@ -1015,8 +1015,11 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 				rp->first_bad = lineno;
 			continue;
 		}
-		/* Records about the log itself (its chain, kernel drops) are no decisions. */
-		if (r && e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")))
+		/* Records about the log itself (its chain, kernel drops, embargod starting and
+		 * stopping) are no decisions. */
+		if (r && e.event &&
+		    (!strcmp(e.event, "chain") || !strcmp(e.event, "drop") ||
+		     !strcmp(e.event, "start") || !strcmp(e.event, "stop")))
 			r = 0;
 		if (!r) {
 			emb_log_event_free(&e);
