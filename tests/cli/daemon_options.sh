@@ -112,12 +112,22 @@ case $err in
 *) not_ok "the file's policy is what --check reads" "$err" ;;
 esac
 
+cp "$T/embargod.conf" "$T/open.conf"
+chmod 666 "$T/open.conf"
+run --check --config "$T/open.conf"
+is "a file others may write is refused" "$err" \
+	"embargod: $T/open.conf: refused: writable by group or others (mode 0666, owner uid $(id -u)); only root may write it"
+is "  exit status 2" "$rc" 2
+
 run --check --config "$T/none.conf" --policy "$T/two.policy"
 is "a missing --config file is an error" "$err" \
 	"embargod: $T/none.conf: cannot read: No such file or directory"
 is "  exit status 2" "$rc" 2
 
-run --check --config "$top/dist/embargod.conf" --policy "$T/two.policy"
+# A copy: the checkout may belong to another user, or be group-writable.
+cp "$top/dist/embargod.conf" "$T/example.conf"
+chmod 644 "$T/example.conf"
+run --check --config "$T/example.conf" --policy "$T/two.policy"
 is "the shipped example dist/embargod.conf is accepted" "$out" "configuration OK: 2 rules"
 is "  and says nothing" "$err" ""
 

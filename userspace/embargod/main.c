@@ -317,6 +317,7 @@ static int read_config(struct daemon *d, const char *path, bool explicit,
 		       const struct option_use *cmdline, size_t n_cmdline)
 {
 	char where[PATH_MAX + 64], *line = NULL;
+	struct stat st;
 	size_t cap = 0;
 	unsigned lineno = 0;
 	ssize_t len;
@@ -329,6 +330,18 @@ static int read_config(struct daemon *d, const char *path, bool explicit,
 			return 0;
 		fprintf(stderr, "embargod: %s: cannot read: %s\n", path, strerror(-r));
 		return r;
+	}
+	/* Whoever may write it decides how embargod enforces: root only. */
+	if (fstat(fileno(f), &st) == 0 &&
+	    ((st.st_mode & 0022) || (geteuid() == 0 && st.st_uid != 0))) {
+		fprintf(stderr,
+			"embargod: %s: refused: %s (mode %04o, owner uid %u); only root may "
+			"write it\n",
+			path,
+			st.st_mode & 0022 ? "writable by group or others" : "not owned by root",
+			(unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		fclose(f);
+		return -EPERM;
 	}
 	while (!r && (len = getline(&line, &cap, f)) >= 0) {
 		char *name = line, *value, *end, *hash;
