@@ -82,9 +82,10 @@ check "the installed policy is the bundled one" cmp -s "$top/policies/kaspersky.
 	"$D$policy_d/kaspersky.policy"
 
 # --- the unit names the installed paths
-is "ExecStart= runs the installed embargod on the installed policy" \
-	"$(grep '^ExecStart=' "$D$unit")" "ExecStart=/usr/sbin/embargod --protect --policy $policy_d"
-check "ExecStartPost= asks the installed embargo" grep -q '/usr/bin/embargo status' "$D$unit"
+is "ExecStart= runs the installed embargod (its options from embargod.conf)" \
+	"$(grep '^ExecStart=' "$D$unit")" "ExecStart=/usr/sbin/embargod --protect"
+is "Type=notify: ready once embargod says READY=1" "$(grep '^Type=' "$D$unit")" "Type=notify"
+is "  and no ExecStartPost= polling in its place" "$(grep -c '^ExecStartPost=' "$D$unit")" 0
 is "no @NAME@ is left in the unit" "$(grep -c '@[A-Z]*@' "$D$unit")" 0
 
 # --- the installed programs run

@@ -25,6 +25,12 @@ static void test_lines(void)
 	strcpy(buf, "unload {\"token\":\"t\"}\n");
 	emb_control_parse_line(buf, strlen(buf), &l);
 	ok(l.verb == EMB_CONTROL_UNLOAD && !strcmp(l.args, "{\"token\":\"t\"}"), "unload ARGS");
+	strcpy(buf, "reload\n");
+	emb_control_parse_line(buf, strlen(buf), &l);
+	is_int(l.verb, EMB_CONTROL_RELOAD, "reload");
+	strcpy(buf, "reloadx\n");
+	emb_control_parse_line(buf, strlen(buf), &l);
+	is_int(l.verb, EMB_CONTROL_UNKNOWN, "reloadx is not reload");
 	strcpy(buf, "statusx\n");
 	emb_control_parse_line(buf, strlen(buf), &l);
 	ok(l.verb == EMB_CONTROL_UNKNOWN && !strcmp(l.line, "statusx"), "no prefix matching");

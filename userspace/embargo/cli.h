@@ -32,6 +32,7 @@ int cmd_push(struct cli *cli, int argc, char **argv);
 int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_scan(struct cli *cli, int argc, char **argv);
 int cmd_unload(struct cli *cli, int argc, char **argv);
+int cmd_reload(struct cli *cli, int argc, char **argv);
 
 struct emb_diags;
 /* Prints policy diagnostics, one "FILE:LINE:COL: message" a line, to stderr. */

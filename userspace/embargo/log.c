@@ -29,8 +29,9 @@ static const char log_usage[] =
 	"Lists the events of the audit log (default " EMB_LOG_DEFAULT ") that match every\n"
 	"filter given: --since/--until an RFC 3339 time (inclusive), --key exactly, --verdict\n"
 	"deny|audit|allow, --path a shell glob on the path ('*' matches '/' too), --uid, --event\n"
-	"exec|mmap|open|kill|chain|drop (chain records, where the hash chain starts or resumes,\n"
-	"and drop records, events the kernel could not queue, are listed only when asked for),\n"
+	"exec|mmap|open|kill|chain|drop|start|stop (chain records, where the hash chain starts\n"
+	"or resumes, drop records, events the kernel could not queue, and embargod's start and\n"
+	"stop records are listed only when asked for),\n"
 	"--would-deny only would-be denials (audit mode logs a deny rule's decision as audit,\n"
 	"marked would-deny). --summary counts them by verdict, by key and the top paths\n"
 	"instead, and says what enforcing would deny: the would-be denials, their distinct\n"
@@ -88,6 +89,29 @@ static void print_drop_record(const struct emb_log_event *e, const char *line)
 }
 
 /* A chain record: where the hash chain starts, resumes or continues after a rotation. */
+/* embargod's "start" and "stop" records: what ran, with which policy, and how it ended. */
+static void print_lifecycle_record(const struct emb_log_event *e, const char *line)
+{
+	static const char *const fields[] = { "version",     "tier",	      "mode",
+					      "generation",  "policy_sha256", "reason",
+					      "enforcement", "pin_dir" };
+
+	printf("%-30s  %-5s", e->time_str, e->event);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		unsigned long long n;
+		char *v = json_get_string(line, fields[i]);
+
+		if (v && v[0]) {
+			printf("  %s=", fields[i]);
+			cli_print_safe(v);
+		} else if (!v && json_get_number(line, fields[i], &n) == 0) {
+			printf("  %s=%llu", fields[i], n);
+		}
+		free(v);
+	}
+	putchar('\n');
+}
+
 static void print_chain_record(const struct emb_log_event *e, const char *line)
 {
 	char *reason = json_get_string(line, "reason");
@@ -159,9 +183,12 @@ static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 		break;
 	case 'e':
 		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open") &&
-		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop")) {
+		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop") &&
+		    strcmp(arg, "start") && strcmp(arg, "stop")) {
 			cli_error(cli,
-				  "log: --event is exec, mmap, open, kill, chain or drop, not '%s'",
+				  "log: --event is exec, mmap, open, kill, chain, drop, start or "
+				  "stop, "
+				  "not '%s'",
 				  arg);
 			return -1;
 		}
@@ -643,7 +670,9 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 		if (!r)
 			continue;
 		/* Chain and drop records decide nothing: they are listed only when asked for. */
-		if (e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")) &&
+		if (e.event &&
+		    (!strcmp(e.event, "chain") || !strcmp(e.event, "drop") ||
+		     !strcmp(e.event, "start") || !strcmp(e.event, "stop")) &&
 		    !(q.filter.event && !strcmp(q.filter.event, e.event))) {
 			emb_log_event_free(&e);
 			continue;
@@ -656,6 +685,8 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 			print_chain_record(&e, buf);
 		else if (e.event && !strcmp(e.event, "drop"))
 			print_drop_record(&e, buf);
+		else if (e.event && (!strcmp(e.event, "start") || !strcmp(e.event, "stop")))
+			print_lifecycle_record(&e, buf);
 		else
 			print_event(&e);
 		n_listed++;

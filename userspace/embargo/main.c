@@ -29,6 +29,7 @@ static const struct cmd commands[] = {
 	{ "push", cmd_push, "send a policy to embargod: checked whole, then in force in one step" },
 	{ "policy", cmd_policy, "policy show: the policy in force, its version and sha256" },
 	{ "scan", cmd_scan, "find what a policy bans on this machine: files, packages, processes" },
+	{ "reload", cmd_reload, "embargod reads its policy again (as SIGHUP does); the result" },
 	{ "unload", cmd_unload, "end enforcement: embargod unpins its programs and exits" },
 	{ "keygen", cmd_keygen, "make an Ed25519 key pair for signing policies" },
 	{ "sign", cmd_sign, "sign files (policies): writes FILE.sig" },

@@ -1423,7 +1423,8 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 			continue;
 		}
 		/*
-		 * Records about the log and the daemon (the chain, kernel drops, a start) are no
+		 * Records about the log and the daemon (the chain, kernel drops, embargod
+		 * starting and stopping) are no
 		 * decisions: those have a verdict.
 		 */
 		if (r && !e.verdict)

@@ -54,6 +54,36 @@ static void print_limits(const char *reply)
 	json_strv_free(limits, n);
 }
 
+/* The --audit and --journal copies that are on: what they sent, and what is wrong with them. */
+static void print_sinks(const char *reply)
+{
+	static const char *const names[] = { "audit", "journal" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *sink = flat_object(reply, names[i]), *via, *warning, *last;
+
+		if (!sink || !json_get_true(sink, "on")) {
+			free(sink);
+			continue;
+		}
+		via = json_get_string(sink, "via");
+		warning = json_get_string(sink, "warning");
+		last = json_get_string(sink, "last_error");
+		printf("%s:%*s on%s%s: %llu sent, %llu failed, %llu dropped\n", names[i],
+		       (int)(10 - strlen(names[i])), "", via ? " via " : "", via ? via : "",
+		       json_get_u64(sink, "sent"), json_get_u64(sink, "failed"),
+		       json_get_u64(sink, "dropped"));
+		if (warning)
+			printf("            warning: %s\n", warning);
+		if (last)
+			printf("            last error: %s\n", last);
+		free(via);
+		free(warning);
+		free(last);
+		free(sink);
+	}
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	char *reply = NULL;
@@ -113,6 +143,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		       json_get_u64(reply, "events_written"),
 		       json_get_u64(reply, "events_dropped"));
 		printf("log:        %s\n", log ? log : "?");
+		print_sinks(reply);
 		print_limits(reply);
 		free(tier);
 		free(mode);

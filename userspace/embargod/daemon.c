@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sys/un.h>
 #include <bpf/libbpf.h>
 #include <openssl/evp.h>
+#include <systemd/sd-daemon.h>
 
 #include "control.h"
 #include "daemon.h"
@@ -28,6 +30,7 @@
 #include "unload_token.h"
 #include "sandbox.h"
 #include "control_parse.h"
+#include "version.h"
 
 static int64_t clock_ns(clockid_t clk)
 {
@@ -72,16 +75,36 @@ static struct generation *generation_find(struct daemon *d, uint32_t id)
 	return NULL;
 }
 
+/*
+ * A reload asked over the control socket gets the messages of its policy's checks too: while
+ * one runs, say() copies them here, one a line.
+ */
+static struct strbuf *reload_report;
+
+/* Prints a message of the policy's checks (stderr), and copies it to reload_report. */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char msg[4096 + 512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fputs(msg, stderr);
+	if (reload_report)
+		sb_puts(reload_report, msg);
+}
+
 static void print_diags(const struct emb_diags *diags)
 {
 	char line[4096 + 512];
 
 	for (size_t i = 0; i < diags->n; i++) {
 		emb_diag_format(&diags->v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		say("%s\n", line);
 	}
 	if (diags->dropped)
-		fprintf(stderr, "embargod: ... and %zu more\n", diags->dropped);
+		say("embargod: ... and %zu more\n", diags->dropped);
 }
 
 static enum emb_mode effective_mode(const struct daemon *d, const struct emb_policy *p)
@@ -144,7 +167,7 @@ static int files_digest_and_verify(struct daemon *d, struct generation *g)
 
 		r = sb_read_file(g->policy.files[i], EMB_POLICY_MAX_FILE_SIZE, &buf, &len);
 		if (r) {
-			fprintf(stderr, "embargod: %s: %s\n", g->policy.files[i], strerror(-r));
+			say("embargod: %s: %s\n", g->policy.files[i], strerror(-r));
 			break;
 		}
 		EVP_DigestUpdate(ctx, buf, len);
@@ -155,7 +178,7 @@ static int files_digest_and_verify(struct daemon *d, struct generation *g)
 			r = daemon_verify_signature(d, g->policy.files[i], buf, len, sig, g->signer,
 						    sizeof(g->signer), why, sizeof(why));
 			if (r)
-				fprintf(stderr, "embargod: %s\n", why);
+				say("embargod: %s\n", why);
 		}
 		free(sig);
 		free(buf);
@@ -188,9 +211,9 @@ int daemon_prepare_policy(struct daemon *d)
 			r = daemon_verify_signature(d, path, buf, len, sig, g->signer,
 						    sizeof(g->signer), msg, sizeof(msg));
 			if (r)
-				fprintf(stderr, "embargod: %s\n", msg);
+				say("embargod: %s\n", msg);
 		} else {
-			fprintf(stderr, "embargod: %s: %s\n", path, strerror(-r));
+			say("embargod: %s: %s\n", path, strerror(-r));
 		}
 		if (!r)
 			r = daemon_stage_text(d, d->pushed_name, buf, len, &diags);
@@ -208,14 +231,13 @@ int daemon_prepare_policy(struct daemon *d)
 	if (!r) {
 		r = push_check_staged(d, d->force, true, false, &why, false);
 		if (r)
-			fprintf(stderr, "%s", why.buf ? why.buf : "");
+			say("%s", why.buf ? why.buf : "");
 	}
 	if (r == -EINVAL || r == -EPERM)
-		fprintf(stderr,
-			"embargod: policy rejected (errors: %zu); nothing of it was applied\n",
-			r == -EPERM ? (size_t)1 : diags.n + diags.dropped);
+		say("embargod: policy rejected (errors: %zu); nothing of it was applied\n",
+		    r == -EPERM ? (size_t)1 : diags.n + diags.dropped);
 	else if (r)
-		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));
+		say("embargod: cannot load the policy: %s\n", strerror(-r));
 	emb_diags_free(&diags);
 	sb_free(&why);
 	if (r) {
@@ -418,8 +440,7 @@ int daemon_commit_policy(struct daemon *d)
 	if (!r)
 		r = enforcer_install(&d->enf, &g->resolved, g->id);
 	if (r) {
-		fprintf(stderr, "embargod: cannot install policy generation %u: %s\n", g->id,
-			strerror(-r));
+		say("embargod: cannot install policy generation %u: %s\n", g->id, strerror(-r));
 		generation_free(g);
 		return r;
 	}
@@ -445,13 +466,32 @@ int daemon_commit_policy(struct daemon *d)
 	return 0;
 }
 
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, struct strbuf *report)
 {
 	uint32_t in_force = daemon_current(d)->id;
+	int r;
 
-	if (daemon_prepare_policy(d) || daemon_commit_policy(d))
-		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n",
-			in_force);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading the policy",
+		   (unsigned long long)(clock_ns(CLOCK_MONOTONIC) / 1000));
+	reload_report = report;
+	r = daemon_prepare_policy(d);
+	if (!r)
+		r = daemon_commit_policy(d);
+	reload_report = NULL;
+	if (r)
+		say("embargod: reload refused; generation %u stays in force\n", in_force);
+	daemon_notify_ready(d, r ? "the last reload was refused" : NULL);
+	return r;
+}
+
+void daemon_notify_ready(struct daemon *d, const char *note)
+{
+	struct generation *g = daemon_current(d);
+
+	sd_notifyf(0,
+		   "READY=1\nSTATUS=Policy generation %u in force: %zu rules, mode %s, tier %s%s%s",
+		   g->id, g->policy.n_rules, emb_mode_name(g->mode), emb_tier_name(d->enf.tier),
+		   note ? "; " : "", note ? note : "");
 }
 
 static bool resolved_same(const struct emb_resolved *a, const struct emb_resolved *b)
@@ -941,6 +981,74 @@ void daemon_took_over(struct daemon *d)
 	d->events_in_batch++;
 }
 
+/* The policy in force and the tier, as the start record and the reload reply say them. */
+static void policy_fields(struct daemon *d, struct json *j)
+{
+	struct generation *g = daemon_current(d);
+	char policy_hex[65];
+
+	emb_hex(g->sha256, sizeof(g->sha256), policy_hex);
+	json_str(j, "tier", emb_tier_name(d->enf.tier));
+	json_str(j, "mode", emb_mode_name(g->mode));
+	json_u64(j, "generation", g->id);
+	json_u64(j, "rules", g->policy.n_rules);
+	json_u64(j, "policy_version", g->policy.version);
+	json_str(j, "policy_sha256", policy_hex);
+	json_str(j, "policy_source", g->source);
+}
+
+void daemon_log_start(struct daemon *d)
+{
+	char time[48];
+	struct json j;
+
+	/* The chain record (and a takeover's) first, so that times go up line by line. */
+	flush_batch(d);
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "start");
+	json_str(&j, "version", EMB_VERSION);
+	json_u64(&j, "pid", (uint64_t)getpid());
+	policy_fields(d, &j);
+	json_str(&j, "pin_dir", d->enf.pin_dir);
+	json_bool(&j, "took_over", d->enf.adopted);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	flush_batch(d);
+}
+
+void daemon_log_stop(struct daemon *d, const char *reason)
+{
+	/* Unloaded, or never pinned: the links close with this process. */
+	bool continues = !d->unloaded && d->enf.pin_dir[0];
+	char time[48];
+	struct json j;
+
+	if (d->log_fd < 0)
+		return;
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "stop");
+	json_str(&j, "version", EMB_VERSION);
+	json_u64(&j, "pid", (uint64_t)getpid());
+	json_str(&j, "reason", reason);
+	json_str(&j, "enforcement", continues ? "continues" : "off");
+	if (continues)
+		json_str(&j, "pin_dir", d->enf.pin_dir);
+	json_u64(&j, "events_written", d->events_written);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	flush_batch(d);
+}
+
 void daemon_drain_events(struct daemon *d)
 {
 	if (!d->rb)
@@ -1195,6 +1303,52 @@ out:
 	free(sig);
 }
 
+/*
+ * "reload": what SIGHUP does, answered with the generation now in force, or the refusal and
+ * every message of the policy's checks ("errors", one a line).
+ */
+static void reload_reply(struct daemon *d, struct strbuf *reply)
+{
+	struct strbuf report = { 0 }, errors = { 0 };
+	char why[128];
+	struct json j;
+	uint32_t in_force = daemon_current(d)->id;
+	int r = daemon_reload(d, &report);
+
+	json_begin(&j, reply);
+	if (r) {
+		snprintf(why, sizeof(why), "reload refused; generation %u stays in force",
+			 in_force);
+		json_str(&j, "error", why);
+		sb_putc(&errors, '[');
+		for (size_t off = 0, n = 0; off < report.len; n++) {
+			const char *line = report.buf + off,
+				   *nl = memchr(line, '\n', report.len - off);
+			size_t len = nl ? (size_t)(nl - line) : report.len - off;
+
+			off += len + 1;
+			if (!strncmp(line, "embargod: ", 10)) {
+				line += 10;
+				len -= 10;
+			}
+			if (n)
+				sb_putc(&errors, ',');
+			json_quote(&errors, line, len);
+		}
+		sb_putc(&errors, ']');
+		if (!errors.oom)
+			json_raw(&j, "errors", errors.buf);
+	} else {
+		json_bool(&j, "ok", true);
+		policy_fields(d, &j);
+		json_u64(&j, "inodes", daemon_current(d)->resolved.n_entries);
+		json_u64(&j, "pending", daemon_current(d)->resolved.n_pending);
+	}
+	json_end(&j);
+	sb_free(&report);
+	sb_free(&errors);
+}
+
 static void control_handle(struct daemon *d, int fd)
 {
 	char req[EMB_CONTROL_MAX_REQUEST];
@@ -1241,6 +1395,10 @@ static void control_handle(struct daemon *d, int fd)
 		push_handle(d, fd, l.args, l.rest, l.rest_len, &cred, &reply);
 	} else if (l.verb == EMB_CONTROL_UNLOAD) {
 		unload_handle(d, l.args, &cred, &reply);
+	} else if (l.verb == EMB_CONTROL_RELOAD) {
+		fprintf(stderr, "embargod: reload asked by uid %u: reloading the policy\n",
+			cred.uid);
+		reload_reply(d, &reply);
 	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-call")) {
 		fprintf(stderr, "embargod: test hook: a system call outside the allowlist\n");
 		sandbox_test_forbidden_call();

@@ -51,6 +51,7 @@ struct daemon {
 	const char *pin_dir;	       /* --pin-dir: where enforcement is pinned */
 	bool no_pin;		       /* --no-pin: enforcement ends with the process */
 	bool unloaded;		       /* "unload" was asked for and done: the run loop ends */
+	const char *stop_reason;       /* for the stop record: "SIGTERM", "SIGINT", "unload" */
 	bool protect;		       /* --protect: tamper protection (lsm tier) */
 	const char *trusted_paths[16]; /* --trusted-key files, protected with --protect */
 	size_t n_trusted_paths;
@@ -124,8 +125,18 @@ int daemon_verify_signature(struct daemon *d, const char *what, const void *buf,
 			    size_t why_size);
 /* Puts d->staged in force. 0 or -errno (then the previous generation stays). */
 int daemon_commit_policy(struct daemon *d);
-/* prepare + commit, keeping the generation in force when anything is wrong. */
-void daemon_reload(struct daemon *d);
+/*
+ * prepare + commit, keeping the generation in force when anything is wrong; systemd is told
+ * (RELOADING=1, then READY=1). REPORT, when not NULL, gets every message of the policy's checks.
+ * 0 or -errno.
+ */
+int daemon_reload(struct daemon *d, struct strbuf *report);
+/* Tells systemd that embargod is ready, with a STATUS= line of the policy in force (and NOTE). */
+void daemon_notify_ready(struct daemon *d, const char *note);
+/* The log's "start" record (version, tier, mode, policy), written at once. */
+void daemon_log_start(struct daemon *d);
+/* The log's "stop" record: REASON ("SIGTERM", "unload", ...), and whether enforcement goes on. */
+void daemon_log_stop(struct daemon *d, const char *reason);
 /* A name appeared where a rule's target is (or will be): resolve again, after a short delay. */
 void daemon_targets_changed(struct daemon *d);
 /* The delay is over: resolve the policy in force again, from its names. */

@@ -18,6 +18,7 @@
 #include "enforcer.h"
 #include "event_log.h"
 #include "exec.skel.h"
+#include "lsm.h"
 #include "resolve.h"
 
 /* The first thing libbpf found wrong, so a failed load can say why. */
@@ -46,30 +47,43 @@ static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_lis
 }
 
 /* BPF LSM programs load on kernels that do not run the bpf LSM, and then never run: check. */
-static bool bpf_lsm_active(char *why, size_t whylen)
+/* Whether the kernel runs the BPF LSM; when not, WHY. The list read is kept in LIST. */
+static bool bpf_lsm_active(char *list, size_t listlen, char *why, size_t whylen)
 {
-	static const char lsm_file[] = "/sys/kernel/security/lsm";
-	char list[512] = "";
 	ssize_t n;
 	int fd;
 
-	fd = open(lsm_file, O_RDONLY | O_CLOEXEC);
+	list[0] = 0;
+	fd = open(EMB_LSM_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT &&
 	    mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) == 0)
-		fd = open(lsm_file, O_RDONLY | O_CLOEXEC);
+		fd = open(EMB_LSM_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "cannot read %s: %s", lsm_file, strerror(errno));
+		snprintf(why, whylen, "cannot read %s: %s", EMB_LSM_FILE, strerror(errno));
 		return false;
 	}
-	n = read(fd, list, sizeof(list) - 1);
+	n = read(fd, list, listlen - 1);
 	close(fd);
 	list[n > 0 ? n : 0] = 0;
-	for (char *save = NULL, *tok = strtok_r(list, ",\n", &save); tok;
-	     tok = strtok_r(NULL, ",\n", &save))
-		if (!strcmp(tok, "bpf"))
-			return true;
-	snprintf(why, whylen, "the bpf LSM is not active (boot with lsm=...,bpf)");
+	if (emb_lsm_list_has_bpf(list))
+		return true;
+	emb_lsm_reason_absent(list, why, whylen);
 	return false;
+}
+
+/* Why the kernel refused the lsm programs (R) although it lists bpf: said without libbpf. */
+static void lsm_refused(const char *list, int r, char *why, size_t whylen)
+{
+	char lockdown[128] = "";
+	int fd = open(EMB_LOCKDOWN_FILE, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, lockdown, sizeof(lockdown) - 1);
+
+		lockdown[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	emb_lsm_reason_refused(list, -r, lockdown[0] ? lockdown : NULL, why, whylen);
 }
 
 /* PIN_DIR/KIND_NAME into BUF. */
@@ -290,10 +304,14 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, const char *pin
 			snprintf(enf->lsm_reason, sizeof(enf->lsm_reason),
 				 "not requested (--tier tracepoint)");
 	} else {
-		if (bpf_lsm_active(enf->lsm_reason, sizeof(enf->lsm_reason))) {
+		char list[512];
+
+		if (bpf_lsm_active(list, sizeof(list), enf->lsm_reason, sizeof(enf->lsm_reason))) {
 			r = load_tier(enf, EMB_TIER_LSM, enf->lsm_reason, sizeof(enf->lsm_reason));
 			if (!r)
 				return 0;
+			/* libbpf's own words are for --verbose; the reason says what the kernel did. */
+			lsm_refused(list, r, enf->lsm_reason, sizeof(enf->lsm_reason));
 		} else {
 			r = -EOPNOTSUPP;
 		}

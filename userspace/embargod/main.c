@@ -20,16 +20,19 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 
 #include "control.h"
 #include "daemon.h"
 #include "sandbox.h"
 #include "event_log.h"
 #include "push.h"
+#include "version.h"
 
 #define DEFAULT_POLICY "/etc/embargo/policy.d"
 #define DEFAULT_LOG    "/var/log/embargo/events.jsonl"
 #define DEFAULT_STATE  "/var/lib/embargo"
+#define DEFAULT_CONFIG "/etc/embargo/embargod.conf"
 
 static void usage(FILE *f)
 {
@@ -39,8 +42,9 @@ static void usage(FILE *f)
 		"                [--fanotify-scope PATH]... [--dpkg-root DIR] [--state DIR]\n"
 		"                [--trusted-key PUBFILE]... [--admin-group GROUP] [--force]\n"
 		"                [--log-max-size BYTES] [--log-keep N] [--audit] [--journal]\n"
-		"                [--pin-dir DIR | --no-pin] [--protect]\n"
+		"                [--pin-dir DIR | --no-pin] [--protect] [--config FILE]\n"
 		"       embargod --check [--policy FILE|DIR]...\n"
+		"       embargod --version\n"
 		"\n"
 		"  --policy FILE|DIR  policy file, or directory of *.policy files "
 		"(default " DEFAULT_POLICY ")\n"
@@ -85,195 +89,391 @@ static void usage(FILE *f)
 		"OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
 		"fails)\n"
+		"  --config FILE      read options from FILE first, one a line (\"name value\");\n"
+		"                     the command line wins (default " DEFAULT_CONFIG ",\n"
+		"                     which may be missing)\n"
+		"  --version          print embargod's version and exit\n"
 		"\n"
 		"SIGHUP reloads the policy. SIGTERM stops embargod; the pinned programs go on\n"
 		"enforcing the policy in force (embargo unload ends that).\n");
 }
 
+/* embargod's options, on the command line and in the configuration file alike. */
+static const struct option daemon_options[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "tier", required_argument, NULL, 't' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "control", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "fanotify-scope", required_argument, NULL, 'f' },
+	{ "dpkg-root", required_argument, NULL, 'd' },
+	{ "state", required_argument, NULL, 's' },
+	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "admin-group", required_argument, NULL, 'g' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "log-max-size", required_argument, NULL, 'M' },
+	{ "log-keep", required_argument, NULL, 'K' },
+	{ "audit", no_argument, NULL, 'A' },
+	{ "journal", no_argument, NULL, 'J' },
+	{ "pin-dir", required_argument, NULL, 'P' },
+	{ "no-pin", no_argument, NULL, 'N' },
+	{ "protect", no_argument, NULL, 'G' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line says once, not the file: an action, or where the file is. */
+static bool command_line_only(int code)
+{
+	return code == 'n' || code == 'C' || code == 'h' || code == 'V';
+}
+
+/* One option: CODE (from daemon_options) with ARG. WHERE starts each error message. */
+static int apply_option(struct daemon *d, int code, const char *arg, const char *where)
+{
+	switch (code) {
+	case 'p':
+		if (d->n_policy_paths == DAEMON_MAX_POLICY_PATHS) {
+			fprintf(stderr, "%sat most %d --policy options\n", where,
+				DAEMON_MAX_POLICY_PATHS);
+			return -EINVAL;
+		}
+		d->policy_paths[d->n_policy_paths++] = arg;
+		break;
+	case 'm':
+		if (!strcmp(arg, "enforce"))
+			d->mode_override = EMB_MODE_ENFORCE;
+		else if (!strcmp(arg, "audit"))
+			d->mode_override = EMB_MODE_AUDIT;
+		else {
+			fprintf(stderr, "%s--mode: '%s' is not enforce or audit\n", where, arg);
+			return -EINVAL;
+		}
+		break;
+	case 't':
+		if (!strcmp(arg, "auto"))
+			d->tier_choice = TIER_AUTO;
+		else if (!strcmp(arg, "lsm"))
+			d->tier_choice = TIER_LSM;
+		else if (!strcmp(arg, "tracepoint"))
+			d->tier_choice = TIER_TRACEPOINT;
+		else {
+			fprintf(stderr, "%s--tier: '%s' is not auto, lsm or tracepoint\n", where,
+				arg);
+			return -EINVAL;
+		}
+		break;
+	case 'l':
+		d->log_path = arg;
+		break;
+	case 'c':
+		d->control_path = arg;
+		break;
+	case 'f':
+		if (fanguard_add_scope(&d->fanguard, arg)) {
+			fprintf(stderr, "%sat most %d --fanotify-scope options\n", where,
+				FANGUARD_MAX_SCOPES);
+			return -EINVAL;
+		}
+		break;
+	case 'd': {
+		static char admin[PATH_MAX];
+
+		if ((size_t)snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", arg) >=
+		    sizeof(admin)) {
+			fprintf(stderr, "%s--dpkg-root: path too long\n", where);
+			return -EINVAL;
+		}
+		d->dpkg_admin = admin;
+		break;
+	}
+	case 's':
+		d->state_dir = arg;
+		break;
+	case 'k': {
+		char err[512];
+
+		if (emb_trust_add_file(&d->trust, arg, err, sizeof(err))) {
+			fprintf(stderr, "%s--trusted-key %s: %s\n", where, arg, err);
+			return -EINVAL;
+		}
+		if (d->n_trusted_paths < sizeof(d->trusted_paths) / sizeof(d->trusted_paths[0]))
+			d->trusted_paths[d->n_trusted_paths++] = arg;
+		d->n_trusted++;
+		break;
+	}
+	case 'g': {
+		struct group *gr = getgrnam(arg);
+		char *end;
+		unsigned long gid = strtoul(arg, &end, 10);
+
+		if (gr) {
+			d->admin_gid = gr->gr_gid;
+		} else if (*arg && !*end) {
+			d->admin_gid = (gid_t)gid;
+		} else {
+			fprintf(stderr, "%s--admin-group: no group '%s'\n", where, arg);
+			return -EINVAL;
+		}
+		d->have_admin_group = true;
+		break;
+	}
+	case 'F':
+		d->force = true;
+		break;
+	case 'A':
+		d->want_audit = true;
+		break;
+	case 'P':
+		d->pin_dir = arg;
+		break;
+	case 'N':
+		d->no_pin = true;
+		break;
+	case 'G':
+		d->protect = true;
+		break;
+	case 'J':
+		d->want_journal = true;
+		break;
+	case 'M': {
+		char *end;
+		unsigned long long v = strtoull(arg, &end, 10);
+
+		if (end == arg || (*end && end[1]) || (*end && !strchr("KMG", *end))) {
+			fprintf(stderr, "%s--log-max-size: '%s' is not a size\n", where, arg);
+			return -EINVAL;
+		}
+		v <<= *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+		d->log_max_size = v;
+		break;
+	}
+	case 'K': {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*end || v < 1 || v > 1000) {
+			fprintf(stderr, "%s--log-keep: 1 to 1000, not '%s'\n", where, arg);
+			return -EINVAL;
+		}
+		d->log_keep = (unsigned)v;
+		break;
+	}
+	case 'v':
+		enforcer_verbose = true;
+		break;
+	}
+	return 0;
+}
+
+struct option_use {
+	int code;
+	const char *arg;
+};
+
+/* Options another source settles: --pin-dir and --no-pin are one choice. */
+static bool option_given(const struct option_use *uses, size_t n, int code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (uses[i].code == code || (code == 'P' && uses[i].code == 'N') ||
+		    (code == 'N' && uses[i].code == 'P'))
+			return true;
+	return false;
+}
+
+static const struct option *option_by_name(const char *name)
+{
+	for (const struct option *o = daemon_options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+/* A flag's value in the file: none or yes/no. 1 set, 0 not set, -1 neither. */
+static int flag_value(const char *value)
+{
+	static const char *const yes[] = { "", "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!strcmp(value, yes[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (!strcmp(value, no[i]))
+			return 0;
+	return -1;
+}
+
+/*
+ * The configuration file: one option a line, "name value" or "name=value" (or a flag's name
+ * alone), '#' starting a comment. The command line wins: an option it gives replaces the file's.
+ * EXPLICIT: named by --config, so that it must exist. 0, or -errno after saying what is wrong.
+ */
+static int read_config(struct daemon *d, const char *path, bool explicit,
+		       const struct option_use *cmdline, size_t n_cmdline)
+{
+	char where[PATH_MAX + 64], *line = NULL;
+	struct stat st;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+	int r = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		r = -errno;
+		if (r == -ENOENT && !explicit)
+			return 0;
+		fprintf(stderr, "embargod: %s: cannot read: %s\n", path, strerror(-r));
+		return r;
+	}
+	/* Whoever may write it decides how embargod enforces: root only. */
+	if (fstat(fileno(f), &st) == 0 &&
+	    ((st.st_mode & 0022) || (geteuid() == 0 && st.st_uid != 0))) {
+		fprintf(stderr,
+			"embargod: %s: refused: %s (mode %04o, owner uid %u); only root may "
+			"write it\n",
+			path,
+			st.st_mode & 0022 ? "writable by group or others" : "not owned by root",
+			(unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		fclose(f);
+		return -EPERM;
+	}
+	while (!r && (len = getline(&line, &cap, f)) >= 0) {
+		char *name = line, *value, *end, *hash;
+		const struct option *o;
+		int flag = 1;
+
+		lineno++;
+		snprintf(where, sizeof(where), "embargod: %s:%u: ", path, lineno);
+		if ((size_t)len != strlen(line)) {
+			fprintf(stderr, "%sa NUL byte: not a text file\n", where);
+			r = -EINVAL;
+			break;
+		}
+		/* A comment starts a line, or follows a blank: '#' inside a path stays. */
+		for (hash = line; (hash = strchr(hash, '#')); hash++)
+			if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+				*hash = 0;
+				break;
+			}
+		while (*name == ' ' || *name == '\t')
+			name++;
+		end = name + strlen(name);
+		while (end > name && strchr(" \t\r\n", end[-1]))
+			*--end = 0;
+		if (!*name)
+			continue;
+		if (!strncmp(name, "--", 2))
+			name += 2;
+		value = name + strcspn(name, "= \t");
+		if (*value) {
+			*value++ = 0;
+			value += strspn(value, "= \t");
+		}
+		o = option_by_name(name);
+		if (!o || command_line_only(o->val)) {
+			fprintf(stderr, "%s%s: %s\n", where, name,
+				o ? "allowed on the command line only" : "unknown option");
+			r = -EINVAL;
+			break;
+		}
+		if (o->has_arg == no_argument)
+			flag = flag_value(value);
+		if (flag < 0 || (o->has_arg != no_argument && !*value)) {
+			fprintf(stderr, "%s%s: %s\n", where, name,
+				flag < 0 ? "a flag takes no value, or yes or no" : "needs a value");
+			r = -EINVAL;
+			break;
+		}
+		if (option_given(cmdline, n_cmdline, o->val)) {
+			fprintf(stderr, "%s%s: the command line's option is used instead\n", where,
+				name);
+			continue;
+		}
+		if (!flag)
+			continue;
+		/* Kept for the life of the process, as argv's strings are. */
+		value = strdup(value);
+		if (!value) {
+			r = -ENOMEM;
+			break;
+		}
+		r = apply_option(d, o->val, value, where);
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/*
+ * The command line, then the configuration file, then the command line's options over the
+ * file's. Returns 0, 1 when done (--help, --version), or -EINVAL after one line saying why.
+ */
 static int parse_args(struct daemon *d, int argc, char **argv, bool *check_only)
 {
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "tier", required_argument, NULL, 't' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "control", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "fanotify-scope", required_argument, NULL, 'f' },
-		{ "dpkg-root", required_argument, NULL, 'd' },
-		{ "state", required_argument, NULL, 's' },
-		{ "trusted-key", required_argument, NULL, 'k' },
-		{ "admin-group", required_argument, NULL, 'g' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "log-max-size", required_argument, NULL, 'M' },
-		{ "log-keep", required_argument, NULL, 'K' },
-		{ "audit", no_argument, NULL, 'A' },
-		{ "journal", no_argument, NULL, 'J' },
-		{ "pin-dir", required_argument, NULL, 'P' },
-		{ "no-pin", no_argument, NULL, 'N' },
-		{ "protect", no_argument, NULL, 'G' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct option_use *uses = calloc((size_t)argc + 1, sizeof(*uses));
+	const char *config = DEFAULT_CONFIG;
+	bool config_explicit = false;
+	size_t n = 0;
+	int c, r = 0;
 
-	while ((c = getopt_long(argc, argv, "p:m:t:l:c:nvh", opts, NULL)) != -1) {
+	if (!uses)
+		return -ENOMEM;
+	opterr = 0;
+	while (!r && (c = getopt_long(argc, argv, ":p:m:t:l:c:nvhV", daemon_options, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			if (d->n_policy_paths == DAEMON_MAX_POLICY_PATHS) {
-				fprintf(stderr, "embargod: at most %d --policy options\n",
-					DAEMON_MAX_POLICY_PATHS);
-				return -EINVAL;
-			}
-			d->policy_paths[d->n_policy_paths++] = optarg;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "embargod: unknown option '-%c'", optopt);
+			else
+				fprintf(stderr, "embargod: unknown option '%.*s'",
+					(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			fprintf(stderr, "; see 'embargod --help'\n");
+			r = -EINVAL;
 			break;
-		case 'm':
-			if (!strcmp(optarg, "enforce"))
-				d->mode_override = EMB_MODE_ENFORCE;
-			else if (!strcmp(optarg, "audit"))
-				d->mode_override = EMB_MODE_AUDIT;
-			else {
-				fprintf(stderr, "embargod: --mode: '%s' is not enforce or audit\n",
-					optarg);
-				return -EINVAL;
-			}
+		case ':':
+			fprintf(stderr,
+				"embargod: option '%s' needs a value; see 'embargod --help'\n",
+				argv[optind - 1]);
+			r = -EINVAL;
 			break;
-		case 't':
-			if (!strcmp(optarg, "auto"))
-				d->tier_choice = TIER_AUTO;
-			else if (!strcmp(optarg, "lsm"))
-				d->tier_choice = TIER_LSM;
-			else if (!strcmp(optarg, "tracepoint"))
-				d->tier_choice = TIER_TRACEPOINT;
-			else {
-				fprintf(stderr,
-					"embargod: --tier: '%s' is not auto, lsm or tracepoint\n",
-					optarg);
-				return -EINVAL;
-			}
+		case 'h':
+			usage(stdout);
+			r = 1;
 			break;
-		case 'l':
-			d->log_path = optarg;
+		case 'V':
+			printf("embargod " EMB_VERSION "\n");
+			r = 1;
 			break;
-		case 'c':
-			d->control_path = optarg;
+		case 'C':
+			config = optarg;
+			config_explicit = true;
 			break;
 		case 'n':
 			*check_only = true;
 			break;
-		case 'f':
-			if (fanguard_add_scope(&d->fanguard, optarg)) {
-				fprintf(stderr, "embargod: at most %d --fanotify-scope options\n",
-					FANGUARD_MAX_SCOPES);
-				return -EINVAL;
-			}
-			break;
-		case 'd': {
-			static char admin[PATH_MAX];
-
-			if ((size_t)snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", optarg) >=
-			    sizeof(admin)) {
-				fprintf(stderr, "embargod: --dpkg-root: path too long\n");
-				return -EINVAL;
-			}
-			d->dpkg_admin = admin;
-			break;
-		}
-		case 's':
-			d->state_dir = optarg;
-			break;
-		case 'k': {
-			char err[512];
-
-			if (emb_trust_add_file(&d->trust, optarg, err, sizeof(err))) {
-				fprintf(stderr, "embargod: --trusted-key %s: %s\n", optarg, err);
-				return -EINVAL;
-			}
-			if (d->n_trusted_paths <
-			    sizeof(d->trusted_paths) / sizeof(d->trusted_paths[0]))
-				d->trusted_paths[d->n_trusted_paths++] = optarg;
-			d->n_trusted++;
-			break;
-		}
-		case 'g': {
-			struct group *gr = getgrnam(optarg);
-			char *end;
-			unsigned long gid = strtoul(optarg, &end, 10);
-
-			if (gr) {
-				d->admin_gid = gr->gr_gid;
-			} else if (*optarg && !*end) {
-				d->admin_gid = (gid_t)gid;
-			} else {
-				fprintf(stderr, "embargod: --admin-group: no group '%s'\n", optarg);
-				return -EINVAL;
-			}
-			d->have_admin_group = true;
-			break;
-		}
-		case 'F':
-			d->force = true;
-			break;
-		case 'A':
-			d->want_audit = true;
-			break;
-		case 'P':
-			d->pin_dir = optarg;
-			break;
-		case 'N':
-			d->no_pin = true;
-			break;
-		case 'G':
-			d->protect = true;
-			break;
-		case 'J':
-			d->want_journal = true;
-			break;
-		case 'M': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-
-			if (end == optarg || (*end && end[1]) || (*end && !strchr("KMG", *end))) {
-				fprintf(stderr, "embargod: --log-max-size: '%s' is not a size\n",
-					optarg);
-				return -EINVAL;
-			}
-			v <<= *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
-			d->log_max_size = v;
-			break;
-		}
-		case 'K': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || v < 1 || v > 1000) {
-				fprintf(stderr, "embargod: --log-keep: 1 to 1000, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			d->log_keep = (unsigned)v;
-			break;
-		}
-		case 'v':
-			enforcer_verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			uses[n++] = (struct option_use){ c, optarg };
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "embargod: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -EINVAL;
+	if (!r && optind < argc) {
+		fprintf(stderr, "embargod: unexpected argument '%s'; see 'embargod --help'\n",
+			argv[optind]);
+		r = -EINVAL;
 	}
-	if (!d->n_policy_paths)
+	if (!r)
+		r = read_config(d, config, config_explicit, uses, n) ? -EINVAL : 0;
+	for (size_t i = 0; !r && i < n; i++)
+		r = apply_option(d, uses[i].code, uses[i].arg, "embargod: ");
+	free(uses);
+	if (!r && !d->n_policy_paths)
 		d->policy_paths[d->n_policy_paths++] = DEFAULT_POLICY;
-	return 0;
+	return r;
 }
 
 static int epoll_add(int epfd, int fd)
@@ -306,9 +506,11 @@ static int handle_signals(struct daemon *d)
 	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			fprintf(stderr, "embargod: SIGHUP: reloading the policy\n");
-			daemon_reload(d);
+			daemon_reload(d, NULL);
 		} else {
 			fprintf(stderr, "embargod: %s: stopping\n", strsignal((int)si.ssi_signo));
+			d->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+			sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 			return 1;
 		}
 	}
@@ -413,8 +615,9 @@ int main(int argc, char **argv)
 	d.log_max_size = 100u << 20;
 	d.log_keep = 10;
 	d.pin_dir = ENFORCER_PIN_DIR_DEFAULT;
-	if (parse_args(&d, argc, argv, &check_only))
-		return 2;
+	r = parse_args(&d, argc, argv, &check_only);
+	if (r)
+		return r > 0 ? 0 : 2;
 	if (d.no_pin && strcmp(d.pin_dir, ENFORCER_PIN_DIR_DEFAULT)) {
 		fprintf(stderr, "embargod: --pin-dir and --no-pin contradict each other\n");
 		return 2;
@@ -426,6 +629,8 @@ int main(int argc, char **argv)
 			d.state_dir, PUSH_POLICY_NAME);
 
 	/* Everything the user got wrong is found before the kernel is touched. */
+	if (!check_only)
+		sd_notify(0, "STATUS=Checking the policy");
 	r = daemon_prepare_policy(&d);
 	if (r)
 		return 1;
@@ -442,9 +647,12 @@ int main(int argc, char **argv)
 		return 1;
 	/* A sink that cannot be set up is a warning: enforcement comes first. */
 	sinks_open(&d.sinks, d.want_audit, d.want_journal, err, sizeof(err));
-	if (err[0])
-		fprintf(stderr, "embargod: %s\n", err);
+	if (d.sinks.audit_warning[0])
+		fprintf(stderr, "embargod: warning: %s\n", d.sinks.audit_warning);
+	if (d.sinks.journal_warning[0])
+		fprintf(stderr, "embargod: warning: %s\n", d.sinks.journal_warning);
 
+	sd_notify(0, "STATUS=Loading the programs");
 	r = enforcer_load(&d.enf, d.tier_choice, d.no_pin ? NULL : d.pin_dir, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "embargod: %s\n", err);
@@ -494,12 +702,19 @@ int main(int argc, char **argv)
 			"%zu links replaced\n",
 			d.enf.n_maps_reused, d.enf.n_links_replaced);
 	fanguard_print_limits(&d.fanguard);
+	daemon_log_start(&d);
 	printf("embargod: ready tier=%s rules=%zu\n", emb_tier_name(d.enf.tier),
 	       daemon_current(&d)->policy.n_rules);
 	fflush(stdout);
+	/* The programs are attached: units ordered after this one start with enforcement on. */
+	daemon_notify_ready(&d, NULL);
 
 	r = run_loop(&d);
 	daemon_final_drain(&d);
+	daemon_log_stop(&d, r		    ? "error"
+			    : d.unloaded    ? "unload"
+			    : d.stop_reason ? d.stop_reason
+					    : "SIGTERM");
 	daemon_cleanup(&d);
 	if (r) {
 		fprintf(stderr, "embargod: %s\n", strerror(-r));

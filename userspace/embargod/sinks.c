@@ -16,7 +16,9 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <libaudit.h>
 #include <systemd/sd-journal.h>
 
@@ -416,6 +418,21 @@ static int start_thread(struct sinks *s)
 	return 0;
 }
 
+/* 0 when a syslog daemon takes datagrams at SYSLOG_SOCKET, else why not (an errno). */
+static int syslog_listening(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), e = 0;
+
+	if (fd < 0)
+		return errno;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", SYSLOG_SOCKET);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
 int sinks_open(struct sinks *s, bool audit, bool journal, char *err, size_t errlen)
 {
 	int r = 0;
@@ -434,22 +451,36 @@ int sinks_open(struct sinks *s, bool audit, bool journal, char *err, size_t errl
 		s->audit_fd = audit_open();
 		if (s->audit_fd < 0) {
 			r = errno ? -errno : -EIO;
-			snprintf(err, errlen, "--audit: cannot open the kernel's audit socket: %s",
+			snprintf(s->audit_warning, sizeof(s->audit_warning),
+				 "--audit: cannot open the kernel's audit socket: %s",
 				 strerror(-r));
 		} else if (audit_is_enabled(s->audit_fd) == 0) {
-			snprintf(err, errlen, "--audit: the kernel's audit is disabled: %s",
+			snprintf(s->audit_warning, sizeof(s->audit_warning),
+				 "--audit: the kernel's audit is disabled: %s",
 				 "records are dropped until auditd starts (or auditctl -e 1)");
 		}
 	}
 	if (journal) {
 		s->via = access(JOURNALD_SOCKET, F_OK) == 0 ? SINKS_VIA_JOURNALD : SINKS_VIA_SYSLOG;
-		if (s->via == SINKS_VIA_SYSLOG)
+		if (s->via == SINKS_VIA_SYSLOG) {
+			int e = syslog_listening();
+
 			openlog("embargod", LOG_PID, LOG_AUTHPRIV);
+			if (e)
+				snprintf(s->journal_warning, sizeof(s->journal_warning),
+					 "--journal: neither journald (%s) nor a syslog daemon "
+					 "(%s: %s) "
+					 "listens: decisions are not sent",
+					 JOURNALD_SOCKET, SYSLOG_SOCKET, strerror(e));
+		}
 	}
 	if (start_thread(s)) {
 		r = -ENOMEM;
-		snprintf(err, errlen, "--audit/--journal: cannot start the sending thread");
+		snprintf(s->audit ? s->audit_warning : s->journal_warning, sizeof(s->audit_warning),
+			 "--audit/--journal: cannot start the sending thread");
 	}
+	snprintf(err, errlen, "%s%s%s", s->audit_warning,
+		 s->audit_warning[0] && s->journal_warning[0] ? "\n" : "", s->journal_warning);
 	return r;
 }
 
@@ -483,7 +514,7 @@ void sinks_event(struct sinks *s, const struct emb_event *e, const struct emb_ev
 }
 
 static void status_sink(struct json *j, const char *name, bool on, const char *via,
-			const struct sinks_counters *c, int kernel_audit)
+			const struct sinks_counters *c, int kernel_audit, const char *warning)
 {
 	int err = __atomic_load_n(&c->last_errno, __ATOMIC_RELAXED);
 	struct strbuf sb = { 0 };
@@ -500,6 +531,8 @@ static void status_sink(struct json *j, const char *name, bool on, const char *v
 	json_u64(&js, "dropped", __atomic_load_n(&c->dropped, __ATOMIC_RELAXED));
 	if (err)
 		json_str(&js, "last_error", strerror(err));
+	if (on && warning[0])
+		json_str(&js, "warning", warning);
 	json_end(&js);
 	if (!sb.oom)
 		json_raw(j, name, sb.buf);
@@ -518,8 +551,10 @@ void sinks_status(const struct sinks *s, struct json *j)
 
 	json_begin(&js, &sb);
 	status_sink(&js, "audit", s->audit, NULL, &s->audit_cnt,
-		    s->audit ? __atomic_load_n(&s->kernel_audit, __ATOMIC_RELAXED) : -1);
-	status_sink(&js, "journal", s->journal, via_names[s->via], &s->journal_cnt, -1);
+		    s->audit ? __atomic_load_n(&s->kernel_audit, __ATOMIC_RELAXED) : -1,
+		    s->audit_warning);
+	status_sink(&js, "journal", s->journal, via_names[s->via], &s->journal_cnt, -1,
+		    s->journal_warning);
 	json_u64(&js, "queued", s->started ? __atomic_load_n(&s->len, __ATOMIC_RELAXED) : 0);
 	json_end(&js);
 	if (!sb.oom)

@@ -44,6 +44,8 @@ struct sinks {
 	bool journal; /* --journal */
 	enum sinks_journal_via via;
 	int audit_fd; /* -1 when audit_open() failed: every record counts as failed */
+	/* What sinks_open() found wrong with each, for status ("" when nothing). */
+	char audit_warning[160], journal_warning[160];
 	struct sinks_counters audit_cnt, journal_cnt;
 
 	bool started; /* the thread runs; everything below belongs to it and the lock */
@@ -61,7 +63,8 @@ struct sinks {
 /*
  * Switches the sinks on (neither: nothing happens, at no cost) and starts the sending thread.
  * Returns 0, or -errno when a sink could not be set up; either way the sinks that could be set
- * up work, and ERR says what the caller should print as a warning ("" when nothing).
+ * up work, and ERR says what the caller should print as a warning ("" when nothing; a line
+ * each when both have something to say).
  */
 int sinks_open(struct sinks *s, bool audit, bool journal, char *err, size_t errlen);
 
@@ -73,7 +76,10 @@ int sinks_open(struct sinks *s, bool audit, bool journal, char *err, size_t errl
 void sinks_event(struct sinks *s, const struct emb_event *e, const struct emb_event_ctx *ctx,
 		 const char *json_line);
 
-/* Adds "sinks": {"audit": {...}, "journal": {...}} to the status object J. */
+/*
+ * Adds "sinks": {"audit": {...}, "journal": {...}} to the status object J; each with "warning"
+ * when sinks_open() found it could not work.
+ */
 void sinks_status(const struct sinks *s, struct json *j);
 
 /*

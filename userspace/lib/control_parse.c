@@ -29,6 +29,8 @@ void emb_control_parse_line(char *buf, size_t len, struct emb_control_line *ret)
 		l.args = buf[6] ? buf + 7 : "";
 	} else if (!strcmp(buf, "ping")) {
 		l.verb = EMB_CONTROL_PING;
+	} else if (!strcmp(buf, "reload")) {
+		l.verb = EMB_CONTROL_RELOAD;
 	}
 	*ret = l;
 }

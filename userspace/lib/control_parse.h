@@ -16,6 +16,7 @@ enum emb_control_verb {
 	EMB_CONTROL_PUSH,	 /* "push HEADER", the policy's bytes after the line */
 	EMB_CONTROL_UNLOAD,	 /* "unload", or "unload ARGS" (a JSON object) */
 	EMB_CONTROL_PING,	 /* "ping" */
+	EMB_CONTROL_RELOAD,	 /* "reload": what SIGHUP does, with its result */
 };
 
 struct emb_control_line {
