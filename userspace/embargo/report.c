@@ -1424,8 +1424,7 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 		}
 		/*
 		 * Records about the log and the daemon (the chain, kernel drops, embargod
-		 * starting and stopping) are no
-		 * decisions: those have a verdict.
+		 * starting and stopping) are no decisions: those have a verdict.
 		 */
 		if (r && !e.verdict)
 			r = 0;
