@@ -49,6 +49,9 @@ static const char scan_usage[] =
 	"deny ones. --plan adds how to remove what the policy denies (never what it only\n"
 	"audits): kill for running programs, the package manager's command for each package,\n"
 	"and rm for the files no package owns.\n"
+	"A file the policy's open rules deny or audit is read through a descriptor embargod\n"
+	"hands over (root or --admin-group), so that reading it is neither refused nor logged;\n"
+	"else it is not read, and listed as an error that says so.\n"
 	"Progress is shown on a terminal unless --quiet. --csv prints one row per finding,\n"
 	"deny rows first; it does not take --plan (a list of commands is not a table).\n"
 	"Exits 0 when nothing was found, 1 when something was, 2 when the scan could not run.\n";
@@ -731,6 +734,8 @@ static void print_json(const struct scan_run *run, const struct scan_options *o,
 		json_begin(&ej, &part);
 		json_str(&ej, "path", run->res.errors[i].path);
 		json_str(&ej, "error", strerror(-run->res.errors[i].err));
+		if (run->res.errors[i].open_ruled)
+			json_bool(&ej, "open_ruled", true);
 		json_end(&ej);
 	}
 	sb_putc(&part, ']');
@@ -999,6 +1004,10 @@ static void print_human(const struct scan_run *run, const struct scan_options *o
 		for (size_t i = 0; i < run->res.n_errors; i++) {
 			printf("  ");
 			cli_print_safe(run->res.errors[i].path);
+			if (run->res.errors[i].open_ruled)
+				printf(": not read: the policy's open rules deny or audit opening "
+				       "it, "
+				       "and embargod did not hand it over");
 			printf(": %s\n", strerror(-run->res.errors[i].err));
 		}
 	}
@@ -1027,6 +1036,15 @@ static void print_human(const struct scan_run *run, const struct scan_options *o
 }
 
 /* ---- putting it together ---- */
+
+/* A file the open rules deny or audit: read through a descriptor embargod hands over. */
+static int scan_open_ruled(void *ctx, const char *path)
+{
+	const struct cli *cli = ctx;
+	struct cli_handover h;
+
+	return cli_open_content(cli->control_path, path, true, &h);
+}
 
 static void default_cache_path(char *buf, size_t size)
 {
@@ -1249,6 +1267,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	so.cache = cache_used ? &cache : NULL;
 	so.proc = o.no_processes ? NULL : "/proc";
 	so.self_pid = getpid();
+	so.open_ruled = scan_open_ruled;
+	so.open_ruled_ctx = cli;
 
 	show_progress = !o.quiet && isatty(STDERR_FILENO);
 	start = now_seconds();
