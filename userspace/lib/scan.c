@@ -346,21 +346,21 @@ static int open_content(const char *path, int flags)
 
 /*
  * Opens PATH to read its content; a file the open rules deny or audit (OPEN_RULED) only
- * through the caller's o->open_ruled. Returns a descriptor, or -errno after noting an error
+ * through the caller's o->open_ruled when there is one. Returns a descriptor, or -errno after noting an error
  * where the file is there but was not read.
  */
 static int open_for_content(struct scan *s, const char *path, bool open_ruled)
 {
 	int fd;
 
-	if (!open_ruled) {
+	if (!open_ruled || !s->o->open_ruled) {
 		fd = open_content(path, O_NOFOLLOW);
 		/* Gone since the walk saw it: nothing is there to find. */
 		if (fd < 0 && errno != ENOENT)
 			note_error(s, path, -errno);
 		return fd < 0 ? -errno : fd;
 	}
-	fd = s->o->open_ruled ? s->o->open_ruled(s->o->open_ruled_ctx, path) : -EPERM;
+	fd = s->o->open_ruled(s->o->open_ruled_ctx, path);
 	if (fd < 0) {
 		pthread_mutex_lock(&s->lock);
 		note_error_locked(s, path, fd, true);

@@ -67,8 +67,8 @@ struct emb_scan_options {
 	/*
 	 * A file the policy's open rules deny or audit is not opened by the scan: the open would
 	 * be refused or logged like anyone's. OPEN_RULED (called from any thread) opens it for
-	 * reading another way, returning a descriptor or -errno; when NULL, or when it fails,
-	 * the file is not read and is an error with open_ruled set.
+	 * reading another way, returning a descriptor or -errno; when it fails, the file is not
+	 * read and is an error with open_ruled set. When NULL, such files are opened as others.
 	 */
 	int (*open_ruled)(void *ctx, const char *path);
 	void *open_ruled_ctx;
