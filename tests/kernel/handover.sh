@@ -146,6 +146,12 @@ fi
 check "the admin group gets no descriptor of a file its modes forbid" \
 	sh -c "! grep -q '\"sha256\"' '$T/admin-secret.json' &&
 		grep -q '\"open_verdict\":\"deny\"' '$T/admin-secret.json'"
+# shellcheck disable=SC2086 # ctl is two words
+limit "$bin/run_as" 65534 4242 "$embargo" $ctl --json scan --no-cache --no-processes \
+	"$FS/secret" > "$T/admin-scan.json" 2>&1
+check "the admin group's scan lists the file it may not read once, as open-ruled" \
+	sh -c "[ \$(grep -o '\"open_ruled\":true' '$T/admin-scan.json' | wc -l) -eq 1 ] &&
+		grep -qF '{\"path\":\"$FS/secret/secret.bin\",\"error\":' '$T/admin-scan.json'"
 
 # A denial after all of them, logged after theirs would be: then none of theirs is there.
 limit cat "$FS/secret/secret.bin" > /dev/null 2>&1

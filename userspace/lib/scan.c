@@ -867,6 +867,15 @@ static int by_pid(const void *a, const void *b)
 	return x->pid != y->pid ? (x->pid < y->pid ? -1 : 1) : (int)x->op - (int)y->op;
 }
 
+/* Whether the hashing threads noted PATH as an open-ruled file they could not read. */
+static bool noted_open_ruled(const struct scan *s, const char *path)
+{
+	for (size_t i = 0; i < s->res->n_errors; i++)
+		if (s->res->errors[i].open_ruled && !strcmp(s->res->errors[i].path, path))
+			return true;
+	return false;
+}
+
 /*
  * Findings decided without their content get it now, for the report (errors stay unhashed).
  * The findings are sorted by path, then operation: those of one file are neighbours.
@@ -899,7 +908,7 @@ static void hash_findings(struct scan *s)
 		if (f->hashed)
 			continue;
 		/* Noted once a file, whatever the number of its findings. */
-		if (open_ruled && i > first)
+		if (open_ruled && (i > first || noted_open_ruled(s, f->path)))
 			continue;
 		fd = open_ruled ? open_for_content(s, f->path, true)
 				: open_content(f->path, O_NOFOLLOW);
