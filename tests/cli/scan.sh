@@ -4,7 +4,8 @@
 # and hidden ones, without an execute bit) and package= (a fake dpkg database, and a fake rpm
 # database where rpm is installed), and a running banned program, found completely among
 # 10,000 other files with no false positive. A second scan of the unchanged tree reads no file
-# content. --plan, --csv, --json, exit statuses and errors on bad input.
+# content. --plan (what is denied only: audit findings are listed apart and left in place),
+# --csv, --json, exit statuses and errors on bad input.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -301,5 +302,101 @@ check "a damaged cache is said so and replaced" grep -q '"cache_note":"the cache
 embargo --json scan --policy "$T/p.policy" --cache "$T/broken.cache" --no-processes \
 	"$R/data/d3" > "$T/fixed.json" 2>&1
 is "...and the next scan uses the new one" "$(counter files_hashed "$T/fixed.json")" 0
+
+# Only what the policy denies is planned for removal: audit findings (files, a package, a
+# running program) are listed apart and left in place, and an allow package= rule finds nothing.
+A=$T/audit
+mkdir -p "$A/tree/opt/watched" "$A/tree/bin" "$A/tree/usr/lib/auditpkg" \
+	"$A/tree/usr/lib/allowpkg" "$A/dpkg/var/lib/dpkg/info"
+printf 'watched\n' > "$A/tree/opt/watched/tool"
+printf 'logged\n' > "$A/tree/bin/logged"
+printf 'banned\n' > "$A/tree/bin/banned"
+{
+	cat "$sleep_bin"
+	printf 'embargo scan test: audited sleeper\n'
+} > "$A/tree/bin/sleeper"
+chmod 755 "$A/tree/bin/sleeper"
+printf 'audited\n' > "$A/tree/usr/lib/auditpkg/helper"
+printf 'allowed\n' > "$A/tree/usr/lib/allowpkg/helper"
+chmod 755 "$A/tree/usr/lib/auditpkg/helper" "$A/tree/usr/lib/allowpkg/helper"
+printf '%s/usr/lib/auditpkg/helper\n' "$A/tree" > "$A/dpkg/var/lib/dpkg/info/auditpkg.list"
+printf '%s/usr/lib/allowpkg/helper\n' "$A/tree" > "$A/dpkg/var/lib/dpkg/info/allowpkg.list"
+cat > "$A/p.policy" <<EOF
+audit exec dir=$A/tree/opt/watched key=watched
+audit exec path=$A/tree/bin/logged key=logged
+audit exec path=$A/tree/bin/sleeper key=sleeper
+deny exec path=$A/tree/bin/banned key=banned
+audit exec package=auditpkg key=audit-package
+allow exec package=allowpkg key=allow-package
+EOF
+"$A/tree/bin/sleeper" 600 &
+sleeper=$!
+ascan() {
+	embargo scan --policy "$A/p.policy" --dpkg-root "$A/dpkg" --no-cache "$@" "$A/tree"
+}
+ascan --plan > "$A/plan.txt" 2> "$A/plan.err"
+is "a scan with audit findings and a deny finding exits 1" "$?" 1
+check "the denied file gets an rm" grep -qx "  rm -f -- $A/tree/bin/banned" "$A/plan.txt"
+for f in opt/watched/tool bin/logged bin/sleeper usr/lib/auditpkg/helper; do
+	if grep -q "rm .*$A/tree/$f" "$A/plan.txt"; then
+		not_ok "an audited file is not removed: $f" "$(grep "rm .*$f" "$A/plan.txt")"
+	else
+		ok "an audited file is not removed: $f"
+	fi
+done
+if grep -q 'purge\|-e ' "$A/plan.txt"; then
+	not_ok "no package named by audit or allow rules is purged" "$(grep 'purge' "$A/plan.txt")"
+else
+	ok "no package named by audit or allow rules is purged"
+fi
+if grep -q "kill -KILL $sleeper" "$A/plan.txt"; then
+	not_ok "an audited running program is not killed"
+else
+	ok "an audited running program is not killed"
+fi
+if grep -q allowpkg "$A/plan.txt"; then
+	not_ok "an allow package= rule finds nothing" "$(grep allowpkg "$A/plan.txt")"
+else
+	ok "an allow package= rule finds nothing"
+fi
+check "the denied files are counted alone" grep -qx 'files: 1 found' "$A/plan.txt"
+audited=$(sed -n '/^audited files: /,/^$/p' "$A/plan.txt" | grep -c '^  audit ')
+is "the audited files are listed apart" "$audited" 4
+check "the audited package is listed apart" \
+	sh -c "sed -n '/^audited packages: 1 installed/,/^\$/p' '$A/plan.txt' | grep -q '^  auditpkg (dpkg)'"
+check "the audited program is listed apart" \
+	sh -c "sed -n '/^audited processes: 1 found/,/^\$/p' '$A/plan.txt' | grep -q 'pid $sleeper'"
+left=$(sed -n '/^audited files, left in place: /,$p' "$A/plan.txt" | sed -n 's/^  //p' | sort)
+is "the plan names the audited files it leaves in place" "$left" "$(printf '%s\n' \
+	"$A/tree/bin/logged" "$A/tree/bin/sleeper" "$A/tree/opt/watched/tool" \
+	"$A/tree/usr/lib/auditpkg/helper" | sort)"
+ascan --json --plan > "$A/plan.json" 2> /dev/null
+check "--json: the denied file under \"files\"" \
+	grep -q "\"files\":\[{\"path\":\"$A/tree/bin/banned\"" "$A/plan.json"
+check "--json: ...alone, and no package or process" \
+	grep -q '"packages":\[\]}\],"packages":\[\],"processes":\[\],"audited_files"' "$A/plan.json"
+check "--json: the plan removes only the denied file" \
+	grep -q "\"commands\":\[\"rm -f -- $A/tree/bin/banned\"\]" "$A/plan.json"
+check "--json: the audited files are listed apart" \
+	grep -q "\"audited_files\":\[{\"path\":\"$A/tree/bin/logged\"" "$A/plan.json"
+check "--json: the audited package is listed apart" \
+	grep -q '"audited_packages":\[{"name":"auditpkg","manager":"dpkg","verdict":"audit"' "$A/plan.json"
+check "--json: the plan names what it leaves in place" \
+	grep -q "\"audited\":\[\"$A/tree/bin/logged\"" "$A/plan.json"
+if command -v jq > /dev/null; then
+	check "--json: the counts (jq)" sh -c "jq -e '(.files | length) == 1 and
+		(.audited_files | length) == 4 and (.audited_processes | length) == 1 and
+		(.packages | length) == 0 and (.plan.audited | length) == 4' '$A/plan.json' > /dev/null"
+fi
+ascan --csv > "$A/rows.csv" 2> /dev/null
+verdicts=$(sed 1d "$A/rows.csv" | cut -d, -f5 | uniq | tr '\n' ' ')
+is "--csv: the deny rows first, then the audit rows" "$verdicts" '"deny" "audit" '
+check "--csv: the audited package's row says audit" \
+	grep -q '^"package","auditpkg","","exec","audit",' "$A/rows.csv"
+ascan --csv --plan > "$A/csvplan.out" 2>&1
+is "--csv with --plan is refused (exit 2)" "$?" 2
+check "...saying why" grep -q -- '--plan is a list of shell commands' "$A/csvplan.out"
+kill "$sleeper" 2> /dev/null
+wait "$sleeper" 2> /dev/null
 
 done_testing

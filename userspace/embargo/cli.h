@@ -3,6 +3,7 @@
 #ifndef EMBARGO_CLI_H
 #define EMBARGO_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -92,5 +93,38 @@ int cli_source_load(struct cli_policy_source *src, const char *const *paths, siz
 void cli_source_from_daemon(struct cli_policy_source *src, const char *control_path,
 			    enum emb_mode mode, const char *admin);
 void cli_source_free(struct cli_policy_source *src);
+
+struct stat;
+/*
+ * The entry of R that decides an open of the file at RESOLVED (its realpath; stat ST): its own
+ * inode's, else the nearest directory's above it (dir= open rules); NULL when none. The file
+ * or directory that matched goes to MATCHED (SIZE bytes).
+ */
+const struct emb_entry *cli_open_rule(const struct emb_resolved *r, const char *resolved,
+				      const struct stat *st, char *matched, size_t size);
+
+/* What embargod said to an "open" request (handover.c). */
+struct cli_handover {
+	char verdict[16];	  /* the open verdict in force, "" when not said */
+	char rule[PATH_MAX + 16]; /* FILE:LINE of the deciding open rule, or "" */
+	char key[256];		  /* its key */
+	char why[PATH_MAX + 256]; /* why there is no descriptor */
+	bool via_daemon;	  /* cli_open_content(): the descriptor is embargod's */
+};
+
+/*
+ * Asks embargod at CONTROL_PATH for a read-only descriptor of PATH (absolute, without
+ * symlinks). Returns it, or -errno with RET->why: -ENOENT/-ECONNREFUSED when embargod does not
+ * run, -EPERM when it refused.
+ */
+int cli_handover_open(const char *control_path, const char *path, struct cli_handover *ret);
+/*
+ * Opens PATH to read its content. A file that OPEN_RULED (the policy's open rules deny or
+ * audit it) is asked of embargod, so that embargo's own open is neither refused nor logged;
+ * where embargod does not run, nothing answers for the rules and PATH is opened here. Returns
+ * a descriptor or -errno with H->why.
+ */
+int cli_open_content(const char *control_path, const char *path, bool open_ruled,
+		     struct cli_handover *h);
 
 #endif /* EMBARGO_CLI_H */

@@ -29,8 +29,11 @@
 static const char fileinfo_usage[] =
 	"usage: embargo fileinfo [--json] [--policy FILE|DIR]... [--dpkg-root DIR] PATH...\n"
 	"Shows each file's inode, type, size, owner and mode, its sha256, its ELF build-id, the\n"
-	"Debian packages that own it, and the verdict of the policy on executing it, with the\n"
-	"rule that decides. The policy is the --policy files (a DIR: its *.policy files), or\n"
+	"Debian packages that own it, and the verdicts of the policy on executing it (verdict)\n"
+	"and on opening it (open), with the rules that decide. A file the open rules deny or\n"
+	"audit is read through a descriptor embargod hands over (root or --admin-group), so\n"
+	"that reading it is neither refused nor logged; else it is not read, and said so.\n"
+	"The policy is the --policy files (a DIR: its *.policy files), or\n"
 	"else the one embargod has loaded (asked over --control SOCKET). --dpkg-root DIR reads\n"
 	"dpkg's database below DIR, as dpkg --root does (DIR" EMB_DPKG_ADMIN_DEFAULT "), for\n"
 	"owners and package= rules.\n"
@@ -50,6 +53,11 @@ struct file_report {
 	struct emb_dpkg_owners owners;
 	int explain_err;
 	struct emb_explanation x;
+	/* The open rule that decides an open of it (NULL: none, or no policy). */
+	const struct emb_entry *open_e;
+	char open_matched[PATH_MAX];
+	bool open_ruled; /* open_e denies or audits: embargo does not open it itself */
+	struct cli_handover h;
 	char note[NOTE_MAX];
 };
 
@@ -72,16 +80,26 @@ static const char *type_name(mode_t mode)
 	return "unknown";
 }
 
+/* The open rule of SRC that decides an open of the file. */
+static void open_rule_of(struct file_report *fr, const struct cli_policy_source *src)
+{
+	if (!src->ready || !fr->resolved[0])
+		return;
+	fr->open_e = cli_open_rule(&src->resolved, fr->resolved, &fr->st, fr->open_matched,
+				   sizeof(fr->open_matched));
+	fr->open_ruled = fr->open_e && fr->open_e->value.verdict != EMB_RULE_ALLOW;
+}
+
 /* The content of a regular file: sha256 and ELF facts, read from one descriptor. */
-static void examine_content(struct file_report *fr)
+static void examine_content(struct file_report *fr, const struct cli *cli)
 {
 	struct stat st;
 	int fd, r;
 
-	/* O_NONBLOCK: should the file be swapped for a FIFO meanwhile, open does not hang. */
-	fd = open(fr->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = cli_open_content(cli->control_path, fr->open_ruled ? fr->resolved : fr->path,
+			      fr->open_ruled, &fr->h);
 	if (fd < 0) {
-		fr->read_err = -errno;
+		fr->read_err = fd;
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -111,7 +129,10 @@ static void explain_file(struct file_report *fr, const struct cli_policy_source 
 		snprintf(fr->note, sizeof(fr->note), "%s", src->why_not);
 		return;
 	}
-	fr->explain_err = emb_explain(&src->policy, &src->resolved, fr->path, &fr->x);
+	/* What was read is not read again; what the open rules keep closed is not opened. */
+	fr->explain_err =
+		emb_explain_content(&src->policy, &src->resolved, fr->path,
+				    fr->hashed ? fr->sha256 : NULL, !fr->open_ruled, &fr->x);
 	if (fr->explain_err)
 		snprintf(fr->note, sizeof(fr->note), "cannot walk up from %s: %s", fr->path,
 			 strerror(-fr->explain_err));
@@ -121,6 +142,17 @@ static void explain_file(struct file_report *fr, const struct cli_policy_source 
 			 EMB_WALK_MAX);
 	else if (!fr->x.matched)
 		snprintf(fr->note, sizeof(fr->note), "no rule matches");
+	if (!fr->explain_err && fr->x.content_unknown && !fr->x.matched)
+		snprintf(fr->note, sizeof(fr->note),
+			 "its content could not be read: a sha256= rule may decide its exec");
+}
+
+static const char *open_verdict_of(const struct file_report *fr,
+				   const struct cli_policy_source *src)
+{
+	if (!src->ready || !fr->resolved[0])
+		return "unknown";
+	return emb_verdict_name(fr->open_e ? fr->open_e->value.verdict : EMB_RULE_ALLOW);
 }
 
 static bool verdict_known(const struct file_report *fr, const struct cli_policy_source *src)
@@ -165,9 +197,14 @@ static void print_human(const struct file_report *fr, const struct cli_policy_so
 			emb_hex(fr->elf.build_id, fr->elf.build_id_len, hex);
 			FIELD("build_id", "%s", hex);
 		}
+	} else if (fr->read_err && fr->open_ruled) {
+		FIELD("sha256", "unknown (not read: the policy's open rules %s opening it, and %s)",
+		      fr->open_e->value.verdict == EMB_RULE_DENY ? "deny" : "audit", fr->h.why);
 	} else if (fr->read_err) {
 		FIELD("sha256", "unknown (cannot read the file: %s)", strerror(-fr->read_err));
 	}
+	if (fr->h.via_daemon)
+		FIELD("read", "%s", "through a descriptor embargod handed over (open rule)");
 	if (fr->owners.n) {
 		printf("%-10s", "package:");
 		for (size_t i = 0; i < fr->owners.n; i++)
@@ -190,6 +227,16 @@ static void print_human(const struct file_report *fr, const struct cli_policy_so
 			      fr->x.depth == 1 ? "y" : "ies");
 		else
 			FIELD("matched", "%s (the file itself)", fr->x.matched_path);
+	}
+	FIELD("open", "%s", open_verdict_of(fr, src));
+	if (fr->open_e) {
+		const struct emb_rule *orule = &src->policy.rules[fr->open_e->value.rule_id];
+
+		rule_where(orule, where, sizeof(where));
+		FIELD("open by", "%s (%s %s %s=%s)", where, emb_verdict_name(orule->verdict),
+		      emb_op_name(orule->op), emb_matcher_name(orule->matcher), orule->value);
+		FIELD("open key", "%s", orule->key);
+		FIELD("open at", "%s", fr->open_matched);
 	}
 	if (fr->note[0])
 		FIELD("note", "%s", fr->note);
@@ -225,9 +272,14 @@ static void append_json(struct strbuf *out, const struct file_report *fr,
 			emb_hex(fr->elf.build_id, fr->elf.build_id_len, buf);
 			json_str(&j, "build_id", buf);
 		}
+	} else if (fr->read_err && fr->open_ruled) {
+		json_str(&j, "read_error", fr->h.why);
+		json_bool(&j, "open_denied", fr->open_e->value.verdict == EMB_RULE_DENY);
 	} else if (fr->read_err) {
 		json_str(&j, "read_error", strerror(-fr->read_err));
 	}
+	if (fr->h.via_daemon)
+		json_str(&j, "read_via", "embargod");
 	if (fr->owners.n) {
 		struct strbuf arr = { 0 };
 
@@ -251,6 +303,16 @@ static void append_json(struct strbuf *out, const struct file_report *fr,
 			json_str(&j, "package_rule", src->policy.rules[rule->origin - 1].value);
 		json_str(&j, "matched", fr->x.matched_path);
 		json_u64(&j, "depth", fr->x.depth);
+	}
+	json_str(&j, "exec_verdict", verdict_of(fr, src));
+	json_str(&j, "open_verdict", open_verdict_of(fr, src));
+	if (fr->open_e) {
+		const struct emb_rule *orule = &src->policy.rules[fr->open_e->value.rule_id];
+
+		rule_where(orule, buf, sizeof(buf));
+		json_str(&j, "open_rule", buf);
+		json_str(&j, "open_key", orule->key);
+		json_str(&j, "open_matched", fr->open_matched);
 	}
 	if (fr->note[0])
 		json_str(&j, "note", fr->note);
@@ -363,8 +425,9 @@ int cmd_fileinfo(struct cli *cli, int argc, char **argv)
 		}
 		if (!realpath(fr->path, fr->resolved))
 			fr->resolved[0] = '\0';
+		open_rule_of(fr, &src);
 		if (S_ISREG(fr->st.st_mode))
-			examine_content(fr);
+			examine_content(fr, cli);
 		/* No dpkg database (not Debian): no package owns anything. */
 		emb_dpkg_find_owners(o.admin, fr->path, &fr->owners);
 		explain_file(fr, &src);

@@ -45,9 +45,15 @@ static const char scan_usage[] =
 	"/var/cache/embargo/scan.cache for root, ~/.cache/embargo/scan.cache otherwise) by\n"
 	"(dev, inode, size, mtime, ctime), so an unchanged file is not read again.\n"
 	"The policy is the --policy files, else the one embargod runs (always judged as if\n"
-	"enforced: mode audit does not matter here). --plan adds how to remove what was found:\n"
-	"the package manager's command for each package, and the files no package owns.\n"
-	"Progress is shown on a terminal unless --quiet. --csv prints one row per finding.\n"
+	"enforced: mode audit does not matter here). Audit findings are listed apart from\n"
+	"deny ones. --plan adds how to remove what the policy denies (never what it only\n"
+	"audits): kill for running programs, the package manager's command for each package,\n"
+	"and rm for the files no package owns.\n"
+	"A file the policy's open rules deny or audit is read through a descriptor embargod\n"
+	"hands over (root or --admin-group), so that reading it is neither refused nor logged;\n"
+	"else it is not read, and listed as an error that says so.\n"
+	"Progress is shown on a terminal unless --quiet. --csv prints one row per finding,\n"
+	"deny rows first; it does not take --plan (a list of commands is not a table).\n"
 	"Exits 0 when nothing was found, 1 when something was, 2 when the scan could not run.\n";
 
 #define SCAN_EXIT_FOUND 1
@@ -122,6 +128,8 @@ struct found_package {
 	char *name;		     /* "kesl", "libfoo:amd64" (dpkg) or "kesl" (rpm) */
 	const char *manager;	     /* "dpkg" or "rpm" */
 	const struct emb_rule *rule; /* the package= rule naming it, or NULL (owns a found file) */
+	/* The strongest of its rule's verdict and those of the files found that it owns. */
+	enum emb_rule_verdict verdict;
 };
 
 struct packages {
@@ -130,15 +138,18 @@ struct packages {
 	bool oom;
 };
 
+/* Adds package NAME of MANAGER, named by RULE (or NULL) or owning a file found with VERDICT. */
 static void packages_add(struct packages *p, const char *name, const char *manager,
-			 const struct emb_rule *rule)
+			 const struct emb_rule *rule, enum emb_rule_verdict verdict)
 {
 	struct found_package *v;
 
 	for (size_t i = 0; i < p->n; i++) {
 		if (!strcmp(p->v[i].name, name) && !strcmp(p->v[i].manager, manager)) {
-			if (!p->v[i].rule)
+			if (rule && (!p->v[i].rule || rule->verdict > p->v[i].rule->verdict))
 				p->v[i].rule = rule;
+			if (verdict > p->v[i].verdict)
+				p->v[i].verdict = verdict;
 			return;
 		}
 	}
@@ -148,7 +159,7 @@ static void packages_add(struct packages *p, const char *name, const char *manag
 		return;
 	}
 	p->v = v;
-	v[p->n] = (struct found_package){ strdup(name), manager, rule };
+	v[p->n] = (struct found_package){ strdup(name), manager, rule, verdict };
 	if (!v[p->n].name)
 		p->oom = true;
 	else
@@ -265,7 +276,7 @@ static int rpm_query(const struct scan_options *o, bool query_file, const char *
 	/* rpm exits non-zero for "not installed" / "not owned": then it printed no names. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			packages_add(p, line, "rpm", rule);
+			packages_add(p, line, "rpm", rule, rule ? rule->verdict : EMB_RULE_ALLOW);
 	free(out);
 	return 0;
 }
@@ -292,6 +303,33 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The strongest verdict of the findings for the file of finding I (one per operation). */
+static enum emb_rule_verdict path_verdict(const struct scan_run *run, size_t i)
+{
+	const struct emb_scan_finding *v = run->res.files;
+	enum emb_rule_verdict best = v[i].verdict;
+
+	for (size_t k = i; k > 0 && !strcmp(v[k - 1].path, v[i].path); k--)
+		if (v[k - 1].verdict > best)
+			best = v[k - 1].verdict;
+	for (size_t k = i + 1; k < run->res.n_files && !strcmp(v[k].path, v[i].path); k++)
+		if (v[k].verdict > best)
+			best = v[k].verdict;
+	return best;
+}
+
+/* The strongest verdict of the findings for the process of finding I (one per operation). */
+static enum emb_rule_verdict pid_verdict(const struct scan_run *run, size_t i)
+{
+	const struct emb_scan_finding *v = run->res.processes;
+	enum emb_rule_verdict best = EMB_RULE_ALLOW;
+
+	for (size_t k = 0; k < run->res.n_processes; k++)
+		if (v[k].pid == v[i].pid && v[k].verdict > best)
+			best = v[k].verdict;
+	return best;
 }
 
 /* ---- progress on a terminal ---- */
@@ -473,8 +511,10 @@ static void shell_quote(struct strbuf *sb, const char *s)
 struct plan {
 	char **commands;
 	size_t n_commands;
-	size_t *unowned; /* indices into run->res.files of files no package owns */
+	size_t *unowned; /* indices into run->res.files of denied files no package owns */
 	size_t n_unowned;
+	size_t *audited; /* ...of files only audited: left in place, whoever owns them */
+	size_t n_audited;
 	bool oom;
 };
 
@@ -501,7 +541,8 @@ static void plan_packages(struct plan *p, const struct scan_run *run, const stru
 	bool any = false;
 
 	for (size_t i = 0; i < run->packages.n; i++)
-		any |= !strcmp(run->packages.v[i].manager, manager);
+		any |= !strcmp(run->packages.v[i].manager, manager) &&
+		       run->packages.v[i].verdict == EMB_RULE_DENY;
 	if (!any)
 		return;
 	if (!strcmp(manager, "dpkg")) {
@@ -530,7 +571,8 @@ static void plan_packages(struct plan *p, const struct scan_run *run, const stru
 		}
 	}
 	for (size_t i = 0; i < run->packages.n; i++) {
-		if (strcmp(run->packages.v[i].manager, manager))
+		if (strcmp(run->packages.v[i].manager, manager) ||
+		    run->packages.v[i].verdict != EMB_RULE_DENY)
 			continue;
 		sb_putc(&cmd, ' ');
 		shell_quote(&cmd, run->packages.v[i].name);
@@ -542,32 +584,44 @@ static void plan_build(struct plan *p, const struct scan_run *run, const struct 
 {
 	struct strbuf cmd = { 0 };
 
-	/* Running programs first: a package's removal scripts may not stop them. */
+	/*
+	 * Only what the policy denies is removed: an audit rule lets a program run and asks for a
+	 * log line, which is no reason to delete it. Running programs first: a package's removal
+	 * scripts may not stop them.
+	 */
 	for (size_t i = 0; i < run->res.n_processes; i++) {
 		const struct emb_scan_finding *f = &run->res.processes[i];
 
 		if (i && run->res.processes[i - 1].pid == f->pid)
+			continue;
+		if (pid_verdict(run, i) != EMB_RULE_DENY)
 			continue;
 		sb_printf(&cmd, "kill -KILL %d", f->pid);
 		plan_add(p, &cmd);
 	}
 	plan_packages(p, run, o, "dpkg");
 	plan_packages(p, run, o, "rpm");
-	if (run->res.n_files)
+	if (run->res.n_files) {
 		p->unowned = calloc(run->res.n_files, sizeof(*p->unowned));
-	for (size_t i = 0; i < run->res.n_files && p->unowned; i++) {
+		p->audited = calloc(run->res.n_files, sizeof(*p->audited));
+	}
+	for (size_t i = 0; i < run->res.n_files && p->unowned && p->audited; i++) {
 		const struct emb_scan_finding *f = &run->res.files[i];
 
-		if (run->owners[i] && run->owners[i][0])
-			continue;
 		if (i && !strcmp(run->res.files[i - 1].path, f->path))
+			continue;
+		if (path_verdict(run, i) != EMB_RULE_DENY) {
+			p->audited[p->n_audited++] = i;
+			continue;
+		}
+		if (run->owners[i] && run->owners[i][0])
 			continue;
 		p->unowned[p->n_unowned++] = i;
 		sb_puts(&cmd, "rm -f -- ");
 		shell_quote(&cmd, f->path);
 		plan_add(p, &cmd);
 	}
-	if (run->res.n_files && !p->unowned)
+	if (run->res.n_files && (!p->unowned || !p->audited))
 		p->oom = true;
 }
 
@@ -577,6 +631,7 @@ static void plan_free(struct plan *p)
 		free(p->commands[i]);
 	free(p->commands);
 	free(p->unowned);
+	free(p->audited);
 }
 
 static void print_json(const struct scan_run *run, const struct scan_options *o,
@@ -601,43 +656,59 @@ static void print_json(const struct scan_run *run, const struct scan_options *o,
 		json_str(&j, "cache_note", run->cache_note);
 	json_bool(&j, "rpm", run->rpm);
 
-	sb_putc(&part, '[');
-	for (size_t i = 0; i < run->res.n_files; i++) {
-		if (i)
-			sb_putc(&part, ',');
-		json_finding(&part, run, &run->res.files[i], run->owners[i]);
-	}
-	sb_putc(&part, ']');
-	json_raw(&j, "files", part.buf);
-	sb_reset(&part);
+	/* What the policy denies, then apart what it only audits (never in the plan). */
+	for (int audited = 0; audited < 2; audited++) {
+		enum emb_rule_verdict want = audited ? EMB_RULE_AUDIT : EMB_RULE_DENY;
+		size_t n = 0;
 
-	sb_putc(&part, '[');
-	for (size_t i = 0; i < run->packages.n; i++) {
-		const struct found_package *p = &run->packages.v[i];
-		struct json pj;
+		sb_putc(&part, '[');
+		for (size_t i = 0; i < run->res.n_files; i++) {
+			if (run->res.files[i].verdict != want)
+				continue;
+			if (n++)
+				sb_putc(&part, ',');
+			json_finding(&part, run, &run->res.files[i], run->owners[i]);
+		}
+		sb_putc(&part, ']');
+		json_raw(&j, audited ? "audited_files" : "files", part.buf);
+		sb_reset(&part);
 
-		if (i)
-			sb_putc(&part, ',');
-		json_begin(&pj, &part);
-		json_str(&pj, "name", p->name);
-		json_str(&pj, "manager", p->manager);
-		if (p->rule)
-			json_rule(&pj, &run->src, (size_t)(p->rule - run->src.policy.rules));
-		json_end(&pj);
-	}
-	sb_putc(&part, ']');
-	json_raw(&j, "packages", part.buf);
-	sb_reset(&part);
+		n = 0;
+		sb_putc(&part, '[');
+		for (size_t i = 0; i < run->packages.n; i++) {
+			const struct found_package *p = &run->packages.v[i];
+			struct json pj;
 
-	sb_putc(&part, '[');
-	for (size_t i = 0; i < run->res.n_processes; i++) {
-		if (i)
-			sb_putc(&part, ',');
-		json_finding(&part, run, &run->res.processes[i], NULL);
+			if (p->verdict != want)
+				continue;
+			if (n++)
+				sb_putc(&part, ',');
+			json_begin(&pj, &part);
+			json_str(&pj, "name", p->name);
+			json_str(&pj, "manager", p->manager);
+			json_str(&pj, "verdict", emb_verdict_name(p->verdict));
+			if (p->rule)
+				json_rule(&pj, &run->src,
+					  (size_t)(p->rule - run->src.policy.rules));
+			json_end(&pj);
+		}
+		sb_putc(&part, ']');
+		json_raw(&j, audited ? "audited_packages" : "packages", part.buf);
+		sb_reset(&part);
+
+		n = 0;
+		sb_putc(&part, '[');
+		for (size_t i = 0; i < run->res.n_processes; i++) {
+			if (run->res.processes[i].verdict != want)
+				continue;
+			if (n++)
+				sb_putc(&part, ',');
+			json_finding(&part, run, &run->res.processes[i], NULL);
+		}
+		sb_putc(&part, ']');
+		json_raw(&j, audited ? "audited_processes" : "processes", part.buf);
+		sb_reset(&part);
 	}
-	sb_putc(&part, ']');
-	json_raw(&j, "processes", part.buf);
-	sb_reset(&part);
 
 	sb_putc(&part, '[');
 	for (size_t i = 0; i < run->res.n_skipped; i++) {
@@ -663,6 +734,8 @@ static void print_json(const struct scan_run *run, const struct scan_options *o,
 		json_begin(&ej, &part);
 		json_str(&ej, "path", run->res.errors[i].path);
 		json_str(&ej, "error", strerror(-run->res.errors[i].err));
+		if (run->res.errors[i].open_ruled)
+			json_bool(&ej, "open_ruled", true);
 		json_end(&ej);
 	}
 	sb_putc(&part, ']');
@@ -693,6 +766,17 @@ static void print_json(const struct scan_run *run, const struct scan_options *o,
 		}
 		sb_putc(&list, ']');
 		json_raw(&pj, "unowned", list.buf);
+		sb_reset(&list);
+		sb_putc(&list, '[');
+		for (size_t i = 0; i < plan->n_audited; i++) {
+			const char *path = run->res.files[plan->audited[i]].path;
+
+			if (i)
+				sb_putc(&list, ',');
+			json_quote(&list, path, strlen(path));
+		}
+		sb_putc(&list, ']');
+		json_raw(&pj, "audited", list.buf);
 		json_end(&pj);
 		json_raw(&j, "plan", part.buf);
 		if (list.oom)
@@ -750,24 +834,27 @@ static void csv_finding(const struct scan_run *run, const char *kind,
 	sb_free(&pk);
 }
 
-static void print_csv(const struct scan_run *run)
+static void print_csv_rows(const struct scan_run *run, enum emb_rule_verdict want)
 {
-	printf("kind,path,pid,op,verdict,key,matcher,value,policy_file,line,sha256,packages\n");
 	for (size_t i = 0; i < run->res.n_files; i++)
-		csv_finding(run, "file", &run->res.files[i], run->owners[i]);
+		if (run->res.files[i].verdict == want)
+			csv_finding(run, "file", &run->res.files[i], run->owners[i]);
 	for (size_t i = 0; i < run->res.n_processes; i++)
-		csv_finding(run, "process", &run->res.processes[i], NULL);
+		if (run->res.processes[i].verdict == want)
+			csv_finding(run, "process", &run->res.processes[i], NULL);
 	for (size_t i = 0; i < run->packages.n; i++) {
 		const struct found_package *p = &run->packages.v[i];
 		char line[16] = "";
 
+		if (p->verdict != want)
+			continue;
 		if (p->rule)
 			snprintf(line, sizeof(line), "%u", p->rule->line);
 		csv_field("package", false);
 		csv_field(p->name, false);
 		csv_field("", false);
 		csv_field(p->rule ? emb_op_name(p->rule->op) : "", false);
-		csv_field(p->rule ? emb_verdict_name(p->rule->verdict) : "", false);
+		csv_field(emb_verdict_name(p->verdict), false);
 		csv_field(p->rule ? p->rule->key : "", false);
 		csv_field(p->rule ? "package" : "", false);
 		csv_field(p->rule ? p->rule->value : "", false);
@@ -776,6 +863,14 @@ static void print_csv(const struct scan_run *run)
 		csv_field("", false);
 		csv_field(p->manager, true);
 	}
+}
+
+static void print_csv(const struct scan_run *run)
+{
+	printf("kind,path,pid,op,verdict,key,matcher,value,policy_file,line,sha256,packages\n");
+	/* The denied rows first, then apart the audited ones. */
+	for (int audited = 0; audited < 2; audited++)
+		print_csv_rows(run, audited ? EMB_RULE_AUDIT : EMB_RULE_DENY);
 }
 
 static void print_rule_ref(const struct cli_policy_source *src, const struct emb_rule *rule)
@@ -819,6 +914,59 @@ static void print_finding(const struct scan_run *run, const struct emb_scan_find
 	}
 }
 
+/* How many findings (files, processes, packages) have VERDICT. */
+static size_t count_verdict(const struct scan_run *run, enum emb_rule_verdict verdict)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->res.n_files; i++)
+		n += run->res.files[i].verdict == verdict;
+	for (size_t i = 0; i < run->res.n_processes; i++)
+		n += run->res.processes[i].verdict == verdict;
+	for (size_t i = 0; i < run->packages.n; i++)
+		n += run->packages.v[i].verdict == verdict;
+	return n;
+}
+
+/* The files, packages and processes found with VERDICT, under headings starting with WHAT. */
+static void print_verdict(const struct scan_run *run, enum emb_rule_verdict verdict,
+			  const char *what)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->res.n_files; i++)
+		n += run->res.files[i].verdict == verdict;
+	printf("\n%sfiles: %zu found\n", what, n);
+	for (size_t i = 0; i < run->res.n_files; i++)
+		if (run->res.files[i].verdict == verdict)
+			print_finding(run, &run->res.files[i], run->owners[i]);
+	n = 0;
+	for (size_t i = 0; i < run->packages.n; i++)
+		n += run->packages.v[i].verdict == verdict;
+	printf("\n%spackages: %zu installed\n", what, n);
+	for (size_t i = 0; i < run->packages.n; i++) {
+		const struct found_package *p = &run->packages.v[i];
+
+		if (p->verdict != verdict)
+			continue;
+		printf("  %s (%s)", p->name, p->manager);
+		if (p->rule) {
+			printf("  by ");
+			print_rule_ref(&run->src, p->rule);
+		} else {
+			printf("  owns a file found");
+		}
+		putchar('\n');
+	}
+	n = 0;
+	for (size_t i = 0; i < run->res.n_processes; i++)
+		n += run->res.processes[i].verdict == verdict;
+	printf("\n%sprocesses: %zu found\n", what, n);
+	for (size_t i = 0; i < run->res.n_processes; i++)
+		if (run->res.processes[i].verdict == verdict)
+			print_finding(run, &run->res.processes[i], NULL);
+}
+
 static void print_human(const struct scan_run *run, const struct scan_options *o,
 			const struct plan *plan)
 {
@@ -836,25 +984,11 @@ static void print_human(const struct scan_run *run, const struct scan_options *o
 	       (unsigned long long)run->res.files_hashed, read, rate,
 	       (unsigned long long)run->res.cache_hits, run->cache_note ? "; " : "",
 	       run->cache_note ? run->cache_note : "");
-	printf("\nfiles: %zu found\n", run->res.n_files);
-	for (size_t i = 0; i < run->res.n_files; i++)
-		print_finding(run, &run->res.files[i], run->owners[i]);
-	printf("\npackages: %zu installed\n", run->packages.n);
-	for (size_t i = 0; i < run->packages.n; i++) {
-		const struct found_package *p = &run->packages.v[i];
-
-		printf("  %s (%s)", p->name, p->manager);
-		if (p->rule) {
-			printf("  by ");
-			print_rule_ref(&run->src, p->rule);
-		} else {
-			printf("  owns a file found");
-		}
-		putchar('\n');
+	print_verdict(run, EMB_RULE_DENY, "");
+	if (count_verdict(run, EMB_RULE_AUDIT)) {
+		printf("\naudited: allowed and logged, never in the removal plan\n");
+		print_verdict(run, EMB_RULE_AUDIT, "audited ");
 	}
-	printf("\nprocesses: %zu found\n", run->res.n_processes);
-	for (size_t i = 0; i < run->res.n_processes; i++)
-		print_finding(run, &run->res.processes[i], NULL);
 	if (run->res.n_skipped) {
 		printf("\nnot entered (use --network or --fstype):");
 		for (size_t i = 0; i < run->res.n_skipped; i++) {
@@ -870,6 +1004,10 @@ static void print_human(const struct scan_run *run, const struct scan_options *o
 		for (size_t i = 0; i < run->res.n_errors; i++) {
 			printf("  ");
 			cli_print_safe(run->res.errors[i].path);
+			if (run->res.errors[i].open_ruled)
+				printf(": not read: the policy's open rules deny or audit opening "
+				       "it, "
+				       "and embargod did not hand it over");
 			printf(": %s\n", strerror(-run->res.errors[i].err));
 		}
 	}
@@ -888,10 +1026,25 @@ static void print_human(const struct scan_run *run, const struct scan_options *o
 			cli_print_safe(run->res.files[plan->unowned[i]].path);
 			putchar('\n');
 		}
+		printf("\naudited files, left in place: %zu\n", plan->n_audited);
+		for (size_t i = 0; i < plan->n_audited; i++) {
+			printf("  ");
+			cli_print_safe(run->res.files[plan->audited[i]].path);
+			putchar('\n');
+		}
 	}
 }
 
 /* ---- putting it together ---- */
+
+/* A file the open rules deny or audit: read through a descriptor embargod hands over. */
+static int scan_open_ruled(void *ctx, const char *path)
+{
+	const struct cli *cli = ctx;
+	struct cli_handover h;
+
+	return cli_open_content(cli->control_path, path, true, &h);
+}
 
 static void default_cache_path(char *buf, size_t size)
 {
@@ -920,7 +1073,10 @@ static void make_parents(const char *path)
 	}
 }
 
-/* The packages owning each file found, and the installed packages package= rules name. */
+/*
+ * The packages owning each file found, and the installed packages that deny and audit
+ * package= rules name (allow rules find nothing).
+ */
 static int find_packages(struct scan_run *run, const struct scan_options *o)
 {
 	const struct emb_package_report *rep = &run->src.packages;
@@ -928,8 +1084,11 @@ static int find_packages(struct scan_run *run, const struct scan_options *o)
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct emb_rule *rule = &run->src.policy.rules[rep->v[i].rule];
 
+		if (rule->verdict == EMB_RULE_ALLOW)
+			continue;
 		for (size_t k = 0; k < rep->v[i].n_lists; k++)
-			packages_add(&run->packages, rep->v[i].lists[k], "dpkg", rule);
+			packages_add(&run->packages, rep->v[i].lists[k], "dpkg", rule,
+				     rule->verdict);
 		if (run->rpm)
 			rpm_query(o, false, rule->value, &run->packages, rule);
 	}
@@ -969,11 +1128,13 @@ static int find_packages(struct scan_run *run, const struct scan_options *o)
 		}
 		for (size_t k = 0; k < dpkg.n; k++) {
 			run->owners[i][n++] = strdup(dpkg.names[k]);
-			packages_add(&run->packages, dpkg.names[k], "dpkg", NULL);
+			packages_add(&run->packages, dpkg.names[k], "dpkg", NULL,
+				     path_verdict(run, i));
 		}
 		for (size_t k = 0; k < rpm.n; k++) {
 			run->owners[i][n++] = strdup(rpm.v[k].name);
-			packages_add(&run->packages, rpm.v[k].name, "rpm", NULL);
+			packages_add(&run->packages, rpm.v[k].name, "rpm", NULL,
+				     path_verdict(run, i));
 		}
 		emb_dpkg_owners_free(&dpkg);
 		packages_free(&rpm);
@@ -1027,6 +1188,12 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	}
 	if (o.csv && cli->json) {
 		cli_error(cli, "scan: --json and --csv are two different outputs: give one");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (o.csv && o.plan) {
+		cli_error(cli, "scan: --plan is a list of shell commands, which --csv cannot "
+			       "hold: give --plan with the default output or with --json");
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}
@@ -1100,6 +1267,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	so.cache = cache_used ? &cache : NULL;
 	so.proc = o.no_processes ? NULL : "/proc";
 	so.self_pid = getpid();
+	so.open_ruled = scan_open_ruled;
+	so.open_ruled_ctx = cli;
 
 	show_progress = !o.quiet && isatty(STDERR_FILENO);
 	start = now_seconds();

@@ -21,6 +21,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "handover.h"
 #include "package.h"
 #include "push.h"
 #include "hash.h"
@@ -1405,6 +1406,10 @@ static void control_handle(struct daemon *d, int fd)
 	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-confined")) {
 		fprintf(stderr, "embargod: test hook: a file opened by the confined parser\n");
 		sandbox_run_confined(sandbox_test_forbidden_confined, NULL);
+	} else if (l.verb == EMB_CONTROL_UNKNOWN && handover_is_request(l.line)) {
+		/* Answers on its own: the reply carries a descriptor. */
+		handover_handle(d, fd, l.line, &cred);
+		return;
 	} else if (l.verb == EMB_CONTROL_PING) {
 		json_begin(&j, &reply);
 		json_bool(&j, "ok", true);

@@ -740,7 +740,12 @@ static void handle_event(struct fanguard *fg, int group, const struct fanotify_e
 		d.error = true;
 	} else {
 		if (m->mask & FAN_OPEN_PERM) {
-			decide_open(fg, &st, &d);
+			/*
+			 * embargod's own opens are of files it hands to embargo over the control
+			 * socket (handover.c): allowed, and not logged as the admin's reads.
+			 */
+			if (m->pid != getpid())
+				decide_open(fg, &st, &d);
 		} else {
 			decide_exec(fg, m->fd, &st, &d);
 			/* Asked about: not vouched for by this group (any more). */

@@ -37,6 +37,13 @@ static int decide(const struct emb_policy *policy, const struct emb_entry *e, si
 int emb_explain(const struct emb_policy *policy, const struct emb_resolved *resolved,
 		const char *path, struct emb_explanation *out)
 {
+	return emb_explain_content(policy, resolved, path, NULL, true, out);
+}
+
+int emb_explain_content(const struct emb_policy *policy, const struct emb_resolved *resolved,
+			const char *path, const unsigned char *sha256, bool may_read,
+			struct emb_explanation *out)
+{
 	struct emb_explanation *x;
 	const struct emb_entry *e;
 	char dir[PATH_MAX];
@@ -63,11 +70,16 @@ int emb_explain(const struct emb_policy *policy, const struct emb_resolved *reso
 		goto out;
 	}
 	/* Then the content, when any sha256= exec rule is loaded. */
-	if (resolved->meta_flags & EMB_META_SHA256_EXEC) {
+	if ((resolved->meta_flags & EMB_META_SHA256_EXEC) && !sha256 && !may_read) {
+		x->content_unknown = true;
+	} else if (resolved->meta_flags & EMB_META_SHA256_EXEC) {
 		struct emb_rule_key key = { .kind = EMB_KEY_SHA256, .op = EMB_OP_EXEC };
-		int fd = open(x->resolved, O_RDONLY | O_CLOEXEC);
+		int fd = sha256 ? -1 : open(x->resolved, O_RDONLY | O_CLOEXEC);
 
-		err = fd < 0 ? -errno : emb_sha256_file(fd, key.sha256);
+		if (sha256)
+			memcpy(key.sha256, sha256, sizeof(key.sha256));
+		else
+			err = fd < 0 ? -errno : emb_sha256_file(fd, key.sha256);
 		if (fd >= 0)
 			close(fd);
 		if (err)

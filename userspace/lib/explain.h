@@ -30,6 +30,7 @@ struct emb_explanation {
 	bool hashed;		       /* sha256 holds the file's content hash */
 	bool by_sha256;		       /* a sha256= rule decided (depth 0) */
 	unsigned char sha256[32];
+	bool content_unknown; /* sha256= rules were left out: the content could not be read */
 	char matched_path[PATH_MAX]; /* the file or directory whose inode matched */
 };
 
@@ -44,5 +45,13 @@ struct emb_explanation {
  */
 int emb_explain(const struct emb_policy *policy, const struct emb_resolved *resolved,
 		const char *path, struct emb_explanation *out);
+/*
+ * The same with the file's content hash SHA256 known already (NULL: not known). Without it,
+ * the file is read when MAY_READ; otherwise sha256= rules are left out (OUT->content_unknown),
+ * for a file the open rules keep from being read.
+ */
+int emb_explain_content(const struct emb_policy *policy, const struct emb_resolved *resolved,
+			const char *path, const unsigned char *sha256, bool may_read,
+			struct emb_explanation *out);
 
 #endif /* EMB_EXPLAIN_H */

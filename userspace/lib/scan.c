@@ -186,6 +186,7 @@ struct dir_rules {
 
 struct hash_job {
 	char *path;
+	bool open_ruled; /* the open rules deny or audit the file */
 	struct emb_file_id id;
 	bool need[N_OPS]; /* the operation waits for the content */
 	struct dir_rules dirs;
@@ -224,7 +225,7 @@ static const struct emb_entry *find_entry(const struct scan *s, uint8_t kind, en
 	return emb_resolved_find_key(s->o->resolved, &key);
 }
 
-static void note_error_locked(struct scan *s, const char *path, int err)
+static void note_error_locked(struct scan *s, const char *path, int err, bool open_ruled)
 {
 	struct emb_scan_result *res = s->res;
 
@@ -245,6 +246,7 @@ static void note_error_locked(struct scan *s, const char *path, int err)
 	}
 	res->errors[res->n_errors].path = strdup(path);
 	res->errors[res->n_errors].err = err;
+	res->errors[res->n_errors].open_ruled = open_ruled;
 	if (!res->errors[res->n_errors].path)
 		s->fatal = -ENOMEM;
 	else
@@ -254,7 +256,7 @@ static void note_error_locked(struct scan *s, const char *path, int err)
 static void note_error(struct scan *s, const char *path, int err)
 {
 	pthread_mutex_lock(&s->lock);
-	note_error_locked(s, path, err);
+	note_error_locked(s, path, err, false);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -343,6 +345,31 @@ static int open_content(const char *path, int flags)
 }
 
 /*
+ * Opens PATH to read its content; a file the open rules deny or audit (OPEN_RULED) only
+ * through the caller's o->open_ruled when there is one. Returns a descriptor, or -errno after noting an error
+ * where the file is there but was not read.
+ */
+static int open_for_content(struct scan *s, const char *path, bool open_ruled)
+{
+	int fd;
+
+	if (!open_ruled || !s->o->open_ruled) {
+		fd = open_content(path, O_NOFOLLOW);
+		/* Gone since the walk saw it: nothing is there to find. */
+		if (fd < 0 && errno != ENOENT)
+			note_error(s, path, -errno);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = s->o->open_ruled(s->o->open_ruled_ctx, path);
+	if (fd < 0) {
+		pthread_mutex_lock(&s->lock);
+		note_error_locked(s, path, fd, true);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return fd;
+}
+
+/*
  * Hashes the open regular file FD (its stat in ST) through the cache. Returns 0 with SHA
  * filled, or -errno.
  */
@@ -382,13 +409,9 @@ static void run_job(struct scan *s, struct hash_job *j)
 	struct stat st;
 	int fd, r;
 
-	fd = open_content(j->path, O_NOFOLLOW);
-	if (fd < 0) {
-		/* Gone since the walk saw it: nothing is there to find. */
-		if (errno != ENOENT)
-			note_error(s, j->path, -errno);
+	fd = open_for_content(s, j->path, j->open_ruled);
+	if (fd < 0)
 		return;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return;
@@ -485,6 +508,11 @@ static void examine_file(struct scan *s, const char *path, const struct stat *st
 		return;
 	}
 	emb_file_id_from_stat(st, &j->id);
+	if (s->has_op[1]) {
+		const struct emb_entry *e = own[1] ? own[1] : dirs->entry[1];
+
+		j->open_ruled = e && e->value.verdict != EMB_RULE_ALLOW;
+	}
 	for (int i = 0; i < N_OPS; i++) {
 		j->need[i] = need[i];
 		j->dirs.entry[i] = dirs->entry[i];
@@ -839,17 +867,51 @@ static int by_pid(const void *a, const void *b)
 	return x->pid != y->pid ? (x->pid < y->pid ? -1 : 1) : (int)x->op - (int)y->op;
 }
 
-/* Findings decided without their content get it now, for the report (errors stay unhashed). */
+/* Whether the hashing threads noted PATH as an open-ruled file they could not read. */
+static bool noted_open_ruled(const struct scan *s, const char *path)
+{
+	for (size_t i = 0; i < s->res->n_errors; i++)
+		if (s->res->errors[i].open_ruled && !strcmp(s->res->errors[i].path, path))
+			return true;
+	return false;
+}
+
+/*
+ * Findings decided without their content get it now, for the report (errors stay unhashed).
+ * The findings are sorted by path, then operation: those of one file are neighbours.
+ */
 static void hash_findings(struct scan *s)
 {
-	for (size_t i = 0; i < s->res->n_files; i++) {
-		struct emb_scan_finding *f = &s->res->files[i];
+	struct emb_scan_finding *v = s->res->files;
+	size_t n = s->res->n_files;
+
+	for (size_t i = 0; i < n; i++) {
+		struct emb_scan_finding *f = &v[i];
+		bool open_ruled = false;
+		size_t first = i, last = i;
 		struct stat st;
 		int fd;
 
 		if (f->hashed)
 			continue;
-		fd = open_content(f->path, O_NOFOLLOW);
+		while (first > 0 && !strcmp(v[first - 1].path, f->path))
+			first--;
+		while (last + 1 < n && !strcmp(v[last + 1].path, f->path))
+			last++;
+		for (size_t k = first; k <= last; k++) {
+			open_ruled |= v[k].op == EMB_OP_OPEN;
+			if (v[k].hashed && !f->hashed) {
+				memcpy(f->sha256, v[k].sha256, EMB_SHA256_LEN);
+				f->hashed = true;
+			}
+		}
+		if (f->hashed)
+			continue;
+		/* Noted once a file, whatever the number of its findings. */
+		if (open_ruled && (i > first || noted_open_ruled(s, f->path)))
+			continue;
+		fd = open_ruled ? open_for_content(s, f->path, true)
+				: open_content(f->path, O_NOFOLLOW);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == f->ino &&
@@ -914,10 +976,10 @@ int emb_scan_run(const struct emb_scan_options *o, struct emb_scan_progress *pro
 
 	if (!s.fatal && o->proc)
 		scan_processes(&s);
-	if (!s.fatal)
-		hash_findings(&s);
 	if (out->n_files > 1)
 		qsort(out->files, out->n_files, sizeof(*out->files), by_path);
+	if (!s.fatal)
+		hash_findings(&s);
 	if (out->n_processes > 1)
 		qsort(out->processes, out->n_processes, sizeof(*out->processes), by_pid);
 	out->files_examined = atomic_load(&progress->files);

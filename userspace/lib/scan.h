@@ -64,6 +64,14 @@ struct emb_scan_options {
 	struct emb_hash_cache *cache;	 /* may be NULL */
 	const char *proc;		 /* check the processes of this procfs, or NULL */
 	int self_pid;			 /* left out of the processes (the scanner itself) */
+	/*
+	 * A file the policy's open rules deny or audit is not opened by the scan: the open would
+	 * be refused or logged like anyone's. OPEN_RULED (called from any thread) opens it for
+	 * reading another way, returning a descriptor or -errno; when it fails, the file is not
+	 * read and is an error with open_ruled set. When NULL, such files are opened as others.
+	 */
+	int (*open_ruled)(void *ctx, const char *path);
+	void *open_ruled_ctx;
 };
 
 /* Counters a progress display may read at any time while the scan runs. */
@@ -103,7 +111,8 @@ struct emb_scan_finding {
 
 struct emb_scan_error {
 	char *path;
-	int err; /* -errno */
+	int err;	 /* -errno */
+	bool open_ruled; /* not read: the open rules deny or audit it, and OPEN_RULED failed */
 };
 
 /* Errors kept with their paths; the rest are only counted. */
