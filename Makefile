@@ -157,14 +157,22 @@ bench: all $(BENCH_BINS)
 vmtest: all
 	$(Q)scripts/vmtest.sh $(VMTEST_ARGS)
 
-# Installs what building and testing need on Debian 12 (as root).
+# What building needs on Debian 12 (as root): make deps. What the tests need on top of it (the
+# VM harness, linters, sanitizer and fuzzer runtimes, the sinks' daemons, the report's browser,
+# the package build): make test-deps.
 DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
-	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium rpm jq \
-	systemd libclang-rt-dev
+	libseccomp-dev libssl-dev pkg-config libaudit-dev libsystemd-dev
+DEB_TEST_PACKAGES := busybox-static qemu-system-x86 cpio gzip zstd debian-archive-keyring \
+	shellcheck clang-format auditd chromium rpm jq systemd libclang-rt-dev \
+	debhelper dpkg-dev fakeroot lintian man-db groff-base
+.PHONY: test-deps
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+test-deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_TEST_PACKAGES)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the programs, their man pages and bash completion,
 # the systemd unit, the reference policies, the README and docs/design.md. The policy directory
