@@ -5,7 +5,7 @@
 # systemd-analyze verify, the installed embargod checking the installed policy, the policy
 # directory treated as configuration (kept when changed, a deletion respected), and nothing left
 # after uninstall but empty directories. systemd-analyze is required: without it the test fails
-# (make deps installs package systemd).
+# (make test-deps installs package systemd).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -131,7 +131,7 @@ if command -v systemd-analyze > /dev/null; then
 	rm -f "$D/bin/sh"
 	rmdir "$D/bin"
 else
-	not_ok "systemd-analyze verify" "systemd-analyze is not installed (make deps: package systemd)"
+	not_ok "systemd-analyze verify" "systemd-analyze is not installed (make test-deps: package systemd)"
 fi
 
 # --- uninstall removes everything it installed

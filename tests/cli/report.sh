@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # embargo report on a synthetic audit log of two hours: the HTML it writes, rendered by headless
 # Chromium (a screenshot and the DOM), its timeline, tables, escaping, and that it loads nothing.
-# Chromium is required: without it the test fails (make deps installs it).
+# Chromium is required: without it the test fails (make test-deps installs it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -63,7 +63,7 @@ top_count=$(grep -c '^/opt/kaspersky/bin/kav$' "$T/denied")
 evil_count=$(grep -c '^/tmp/x/<script>' "$T/denied")
 
 if ! command -v "$CHROMIUM" > /dev/null; then
-	not_ok "chromium is installed" "no '$CHROMIUM' on PATH: apt-get install chromium (make deps)"
+	not_ok "chromium is installed" "no '$CHROMIUM' on PATH: apt-get install chromium (make test-deps)"
 	done_testing
 	exit 1
 fi
