@@ -105,6 +105,38 @@ is "dpkg-deb: its conffiles are the bundled policy (and embargod.conf)" \
 	"$(LC_ALL=C sort "$T/conffiles")" "$(printf '%s\n' "$want_conffiles" | LC_ALL=C sort)"
 check "dpkg-deb -I names the conffiles" sh -c "dpkg-deb -I '$deb' | grep -q ' conffiles'"
 
+# --- the prerm script, with a stand-in embargo that records what it is asked (DPKG_ROOT set:
+# debhelper's part then leaves the machine's systemd alone)
+dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm > "$T/prerm"
+mkdir -p "$T/fake"
+cat > "$T/fake/embargo" << STANDIN
+#!/bin/sh
+echo "\$1" >> "$T/calls"
+[ "\$1" = status ] && exit \$FAKE_STATUS
+[ "\$1" = unload ] && exit \$FAKE_UNLOAD
+exit 2
+STANDIN
+chmod 755 "$T/fake/embargo"
+# prerm STATUS UNLOAD ARG: runs prerm ARG; sets rc and calls (what embargo was asked).
+prerm() {
+	: > "$T/calls"
+	FAKE_STATUS=$1 FAKE_UNLOAD=$2 DPKG_ROOT="$T/none" PATH="$T/fake:$PATH" \
+		sh "$T/prerm" "$3" > "$T/prerm.out" 2>&1
+	rc=$?
+	calls=$(tr '\n' ' ' < "$T/calls")
+}
+prerm 0 0 remove
+is "prerm remove, embargod running: embargo unload, exit 0" "$rc:$calls" "0:status unload "
+prerm 0 1 remove
+is "prerm remove, unload refused: exit 1, nothing removed" "$rc:$calls" "1:status unload "
+check "  and it says to run embargo unload" grep -q "run 'embargo unload'" "$T/prerm.out"
+prerm 0 0 upgrade
+is "prerm upgrade, embargod running: embargo unload first" "$rc:$calls" "0:status unload "
+prerm 1 0 remove
+is "prerm remove, embargod not running: no unload" "$rc:$calls" "0:status "
+prerm 0 0 deconfigure
+is "prerm deconfigure: embargo is not asked" "$rc:$calls" "0:"
+
 # --- install into the scratch root
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/bin" "$R/tmp"
 : > "$R/var/lib/dpkg/status"
