@@ -157,24 +157,35 @@ bench: all $(BENCH_BINS)
 vmtest: all
 	$(Q)scripts/vmtest.sh $(VMTEST_ARGS)
 
-# Installs what building and testing need on Debian 12 (as root).
+# What building needs on Debian 12 (as root): make deps. What the tests need on top of it (the
+# VM harness, linters, sanitizer and fuzzer runtimes, the sinks' daemons, the report's browser,
+# the package build): make test-deps.
 DEB_PACKAGES := make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	libseccomp-dev libssl-dev pkg-config busybox-static qemu-system-x86 cpio gzip zstd \
-	debian-archive-keyring shellcheck clang-format libaudit-dev libsystemd-dev auditd chromium rpm jq \
-	systemd libclang-rt-dev
+	libseccomp-dev libssl-dev pkg-config libaudit-dev libsystemd-dev
+DEB_TEST_PACKAGES := busybox-static qemu-system-x86 cpio gzip zstd debian-archive-keyring \
+	shellcheck clang-format auditd chromium rpm jq systemd libclang-rt-dev \
+	debhelper dpkg-dev fakeroot lintian man-db groff-base
+.PHONY: test-deps
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
-# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, the systemd unit, the reference
-# policies and the README. The policy directory embargod reads is configuration: it is made, with
-# the bundled ban list, only when it does not exist; install never replaces it, and uninstall
-# removes only what in it is unchanged. Logs and state (/var/log/embargo, /var/lib/embargo) are
+test-deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_TEST_PACKAGES)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, their man pages and bash completion,
+# the systemd unit, the reference policies, the README and docs/design.md. The policy directory
+# embargod reads is configuration: it is made, with the bundled ban list, only when it does not
+# exist; install never replaces it, and uninstall removes only what in it is unchanged. Logs and state (/var/log/embargo, /var/lib/embargo) are
 # embargod's data, made by systemd: neither target touches them.
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
 DOCDIR ?= $(DATADIR)/doc/embargo
+MANDIR ?= $(DATADIR)/man
+# Where bash-completion looks for a command's completion when it is first completed.
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 # Not under PREFIX: /etc/embargo/policy.d is embargod's built-in default.
 SYSCONFDIR ?= /etc
 # On systemd's unit path for /usr and /usr/local alike; Debian 12 (merged /usr) has
@@ -184,6 +195,8 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 POLICY_DIR := $(SYSCONFDIR)/embargo/policy.d
 DEFAULT_POLICIES := kaspersky.policy
 SHARED_POLICY_FILES := $(notdir $(wildcard policies/*.policy)) FORMAT.md
+MAN8_PAGES := $(wildcard man/*.8)
+MAN5_PAGES := $(wildcard man/*.5)
 .PHONY: install uninstall
 
 install: all
@@ -194,6 +207,12 @@ install: all
 	$(Q)install -m 0644 $(addprefix policies/,$(SHARED_POLICY_FILES)) \
 		"$(DESTDIR)$(DATADIR)/embargo/policies/"
 	$(Q)install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
+	$(Q)install -m 0644 docs/design.md "$(DESTDIR)$(DOCDIR)/design.md"
+	$(Q)install -d -m 0755 "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(MANDIR)/man5"
+	$(Q)install -m 0644 $(MAN8_PAGES) "$(DESTDIR)$(MANDIR)/man8/"
+	$(Q)install -m 0644 $(MAN5_PAGES) "$(DESTDIR)$(MANDIR)/man5/"
+	$(Q)install -D -m 0644 dist/bash-completion/embargo "$(DESTDIR)$(COMPLETIONDIR)/embargo"
+	$(Q)ln -sf embargo "$(DESTDIR)$(COMPLETIONDIR)/embargod"
 	$(Q)mkdir -p $(OUTPUT)/dist
 	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
@@ -209,7 +228,11 @@ install: all
 uninstall:
 	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f "$(DESTDIR)$(SBINDIR)/embargod" "$(DESTDIR)$(BINDIR)/embargo" \
-		"$(DESTDIR)$(UNITDIR)/embargod.service" "$(DESTDIR)$(DOCDIR)/README.md"
+		"$(DESTDIR)$(UNITDIR)/embargod.service" "$(DESTDIR)$(DOCDIR)/README.md" \
+		"$(DESTDIR)$(DOCDIR)/design.md" \
+		$(addprefix "$(DESTDIR)$(MANDIR)/man8/,$(addsuffix ",$(notdir $(MAN8_PAGES)))) \
+		$(addprefix "$(DESTDIR)$(MANDIR)/man5/,$(addsuffix ",$(notdir $(MAN5_PAGES)))) \
+		"$(DESTDIR)$(COMPLETIONDIR)/embargo" "$(DESTDIR)$(COMPLETIONDIR)/embargod"
 	$(Q)for f in $(SHARED_POLICY_FILES); do rm -f "$(DESTDIR)$(DATADIR)/embargo/policies/$$f"; done
 	$(Q)for f in $(DEFAULT_POLICIES); do \
 		if cmp -s "policies/$$f" "$(DESTDIR)$(POLICY_DIR)/$$f"; then \
@@ -225,7 +248,7 @@ format:
 
 lint:
 	clang-format --dry-run -Werror bpf/*.c bpf/*.h bpf/lib/*.h userspace/*/*.c userspace/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c bench/project/*.c bench/project/*.h
-	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh tests/fuzz/*.sh bench/*.sh .ci/run
+	shellcheck -x -P SCRIPTDIR scripts/*.sh tests/run tests/kernel/*.sh tests/lsm/*.sh tests/cli/*.sh tests/lib/*.sh tests/fuzz/*.sh bench/*.sh .ci/run dist/bash-completion/embargo
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \

@@ -114,9 +114,9 @@ for b in embargod embargo; do
 done
 for tool in qemu-system-x86_64 cpio gzip timeout ldd; do
 	command -v "$tool" >/dev/null ||
-		die "$tool not found: run 'make deps' (qemu-system-x86, busybox-static, cpio)"
+		die "$tool not found: run 'make test-deps' (qemu-system-x86, busybox-static, cpio)"
 done
-[ -x /bin/busybox ] || die "/bin/busybox not found: run 'make deps' (busybox-static)"
+[ -x /bin/busybox ] || die "/bin/busybox not found: run 'make test-deps' (busybox-static)"
 
 cd "$root"
 kdir=$(scripts/fetch-kernel.sh "$kernel")

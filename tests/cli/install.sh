@@ -5,7 +5,7 @@
 # systemd-analyze verify, the installed embargod checking the installed policy, the policy
 # directory treated as configuration (kept when changed, a deletion respected), and nothing left
 # after uninstall but empty directories. systemd-analyze is required: without it the test fails
-# (make deps installs package systemd).
+# (make test-deps installs package systemd).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -59,7 +59,12 @@ runs() {
 	if "$@" > "$T/out" 2>&1; then ok "$desc"; else not_ok "$desc" "failed: $*" "$(cat "$T/out")"; fi
 }
 
-installed="/usr/sbin/embargod /usr/bin/embargo $unit /usr/share/doc/embargo/README.md"
+installed="/usr/sbin/embargod /usr/bin/embargo $unit /usr/share/doc/embargo/README.md
+/usr/share/doc/embargo/design.md /usr/share/bash-completion/completions/embargo
+/usr/share/bash-completion/completions/embargod"
+for f in "$top"/man/*.[0-9]; do
+	installed="$installed /usr/share/man/man${f##*.}/${f##*/}"
+done
 for f in "$top"/policies/*.policy "$top"/policies/FORMAT.md; do
 	installed="$installed /usr/share/embargo/policies/${f##*/}"
 done
@@ -70,6 +75,14 @@ file_mode /usr/sbin/embargod 755
 file_mode /usr/bin/embargo 755
 file_mode "$unit" 644
 file_mode /usr/share/doc/embargo/README.md 644
+file_mode /usr/share/doc/embargo/design.md 644
+for f in "$top"/man/*.[0-9]; do
+	file_mode "/usr/share/man/man${f##*.}/${f##*/}" 644
+	check "  the installed ${f##*/} is man/${f##*/}" cmp -s "$f" "$D/usr/share/man/man${f##*.}/${f##*/}"
+done
+file_mode /usr/share/bash-completion/completions/embargo 644
+is "the completion for embargod is the same file (a link to embargo's)" \
+	"$(readlink "$D/usr/share/bash-completion/completions/embargod")" embargo
 for f in "$top"/policies/*.policy "$top"/policies/FORMAT.md; do
 	file_mode "/usr/share/embargo/policies/${f##*/}" 644
 done
@@ -119,7 +132,7 @@ if command -v systemd-analyze > /dev/null; then
 	rm -f "$D/bin/sh"
 	rmdir "$D/bin"
 else
-	not_ok "systemd-analyze verify" "systemd-analyze is not installed (make deps: package systemd)"
+	not_ok "systemd-analyze verify" "systemd-analyze is not installed (make test-deps: package systemd)"
 fi
 
 # --- uninstall removes everything it installed

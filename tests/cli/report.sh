@@ -5,7 +5,7 @@
 # the chain's verification (intact, and broken on a tampered copy), the policies, blocked
 # binaries, denied opens and would-be denials apart, counts by host and user, escaping, and
 # that it loads nothing; the same figures in --json.
-# Chromium is required: without it the test fails (make deps installs it).
+# Chromium is required: without it the test fails (make test-deps installs it).
 # shellcheck disable=SC2016 # the awk conditions are single-quoted: $1 is a field, not a parameter
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,7 +109,7 @@ top_count=$(count '$1 == "blocked" && $5 == "/opt/kaspersky/bin/kav"')
 evil_count=$(count '$1 == "blocked" && $5 ~ /^\/tmp\/x\/<script>/')
 
 if ! command -v "$CHROMIUM" > /dev/null; then
-	not_ok "chromium is installed" "no '$CHROMIUM' on PATH: apt-get install chromium (make deps)"
+	not_ok "chromium is installed" "no '$CHROMIUM' on PATH: apt-get install chromium (make test-deps)"
 	done_testing
 	exit 1
 fi
