@@ -23,6 +23,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "paths.h"
 #include "sandbox.h"
 #include "event_log.h"
 #include "push.h"
@@ -433,6 +434,9 @@ int main(int argc, char **argv)
 		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
 		return 0;
 	}
+	/* Claimed before anything is written: a second embargod on the same files stops here. */
+	if (paths_claim_state(&d))
+		return 1;
 	r = setup_signals(&d);
 	if (r) {
 		fprintf(stderr, "embargod: cannot set up signal handling: %s\n", strerror(-r));
