@@ -294,7 +294,9 @@ is "a bad policy: exit 2" "$?" 2
 check "...with the file and line" grep -q "bad.policy:1:" "$T/badp.out"
 embargo scan --json --csv --policy "$T/p.policy" "$R/data/d3" > /dev/null 2>&1
 is "--json with --csv: exit 2" "$?" 2
-printf 'not a cache' > "$T/broken.cache"
+# A cache with a byte changed after its header (files other than caches: tests/cli/overwrite.sh).
+cp "$T/scan.cache" "$T/broken.cache"
+printf 'X' | dd of="$T/broken.cache" bs=1 seek=40 conv=notrunc 2> /dev/null
 chmod 600 "$T/broken.cache"
 embargo --json scan --policy "$T/p.policy" --cache "$T/broken.cache" --no-processes \
 	"$R/data/d3" > "$T/broken.json" 2>&1

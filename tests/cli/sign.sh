@@ -59,7 +59,7 @@ cp "$T/k" "$T/k.before"
 embargo keygen "$T/k" > /dev/null 2> "$T/err"
 is "keygen on an existing key exits 1" "$?" 1
 check "saying the key exists and how to replace it" \
-	grep -qF "embargo: keygen: $T/k exists: not overwriting a key (--force replaces it)" "$T/err"
+	grep -qF "embargo: keygen: $T/k: refusing to overwrite: it exists (--force replaces a key pair" "$T/err"
 check "and the key is unchanged" cmp -s "$T/k" "$T/k.before"
 
 embargo keygen --force "$T/k" > "$T/out"

@@ -10,7 +10,8 @@ daemon_status=""
 daemon_dir=""
 
 # daemon_start DIR ARGS...: starts embargod logging to DIR/events.jsonl with its control socket
-# at DIR/ctl.sock, and waits until it says it is ready (it may take a while under emulation).
+# at DIR/ctl.sock and its state in DIR/state (unless ARGS say otherwise), and waits until it
+# says it is ready (it may take a while under emulation).
 daemon_start() {
 	daemon_dir=$1
 	shift
@@ -23,7 +24,7 @@ daemon_start() {
 		mount -t bpf bpf "$daemon_dir/bpffs" || return 1
 	fi
 	embargod --log "$daemon_dir/events.jsonl" --control "$daemon_dir/ctl.sock" \
-		--pin-dir "$daemon_dir/bpffs/embargo" "$@" \
+		--pin-dir "$daemon_dir/bpffs/embargo" --state "$daemon_dir/state" "$@" \
 		> "$daemon_dir/daemon.out" 2> "$daemon_dir/daemon.err" &
 	daemon_pid=$!
 	i=0

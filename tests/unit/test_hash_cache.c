@@ -129,6 +129,27 @@ static void test_disk(void)
 	emb_hash_cache_init(&d);
 	is_int(emb_hash_cache_load(&d, path), -EPERM, "a cache others can write is refused");
 	emb_hash_cache_free(&d);
+	/* Some other file: never read as a cache, never replaced by one. */
+	snprintf(cmd, sizeof(cmd), "%s.other", path);
+	fd = open(cmd, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0) {
+		if (write(fd, "root:x:0:0:root:/root:/bin/sh\n", 31) != 31)
+			diag("write failed");
+		close(fd);
+	}
+	emb_hash_cache_init(&d);
+	is_int(emb_hash_cache_load(&d, cmd), -EEXIST, "a file that is no cache is told apart");
+	emb_hash_cache_put(&d, &a, sha);
+	is_int(emb_hash_cache_save(&d, cmd, false), -EEXIST, "and is not replaced by one");
+	ok(stat(cmd, &st) == 0 && st.st_size == 31, "it is as it was");
+	emb_hash_cache_free(&d);
+	if (truncate(cmd, 0) < 0)
+		diag("truncate failed");
+	emb_hash_cache_init(&d);
+	is_int(emb_hash_cache_load(&d, cmd), -EEXIST, "an empty file is no cache either");
+	emb_hash_cache_put(&d, &a, sha);
+	is_int(emb_hash_cache_save(&d, cmd, false), -EEXIST, "nor replaced");
+	emb_hash_cache_free(&d);
 	snprintf(cmd, sizeof(cmd), "%s.notafile", path);
 	mkdir(cmd, 0700);
 	emb_hash_cache_init(&d);

@@ -405,6 +405,23 @@ static void test_resume(void)
 	       "a chain after unsealed lines fails");
 	is_str(rep.message, "line 1 is not sealed (no seq and prev at its end)", "at line 1");
 
+	/* Not a log at all: never continued (embargod refuses to write it). */
+	write_text("resume/passwd", "root:x:0:0:root:/root:/bin/sh\n", 30);
+	tree_path("resume/passwd", path, sizeof(path));
+	c = (struct emb_chain){ .seq = 5 };
+	is_int(emb_chain_resume(path, &c, why, sizeof(why)), -EMEDIUMTYPE,
+	       "a file of text lines is no log");
+	ok(strstr(why, "no log") != NULL, "why says so (%s)", why);
+	is_int((long long)c.seq, 5, "C is left as given");
+	write_text("resume/hostname", "host", 4);
+	tree_path("resume/hostname", path, sizeof(path));
+	is_int(emb_chain_resume(path, &c, NULL, 0), -EMEDIUMTYPE,
+	       "nor is one without a newline that starts no object");
+	write_text("resume/conf", "a = 1\n{\"b\"", 11);
+	tree_path("resume/conf", path, sizeof(path));
+	is_int(emb_chain_resume(path, &c, NULL, 0), -EMEDIUMTYPE,
+	       "nor one whose torn end follows a line that is no object");
+
 	sb_free(&sb);
 	log_free(&l);
 }

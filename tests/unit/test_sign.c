@@ -156,7 +156,7 @@ static void test_keygen(void)
 	err[0] = '\0';
 	is_int(emb_key_generate(tpath("keys/k"), tpath("keys/k2.pub"), err, sizeof(err)), -EEXIST,
 	       "keygen refuses to overwrite a private key");
-	ok(contains(err, "keys/k exists"), "and says which file exists");
+	ok(contains(err, "keys/k: refusing to overwrite: it exists"), "and says which file exists");
 	ok(!exists(tpath("keys/k2.pub")), "and writes no public key");
 	read_text(tpath("keys/k"), after, sizeof(after));
 	is_str(after, before, "the existing key is unchanged");
@@ -183,6 +183,17 @@ static void test_keygen(void)
 	is_str(fpr_pub, fpr2, "the files hold the new key");
 	/* keys/: k, k.pub, other.pub, dangling. */
 	is_int(count_entries("keys"), 4, "still no temporary file left behind");
+
+	/* EMB_KEYGEN_REPLACE replaces keys, never another file given by mistake. */
+	write_text(tpath("keys/notakey"), "root:x:0:0:root:/root:/bin/sh\n");
+	is_int(emb_key_generate_ex(tpath("keys/notakey"), tpath("keys/notakey.pub"),
+				   EMB_KEYGEN_REPLACE, fpr2, err, sizeof(err)),
+	       -EEXIST, "with EMB_KEYGEN_REPLACE, a file that is no key is refused");
+	ok(contains(err, "keys/notakey: refusing to overwrite: it is not an Ed25519 private key"),
+	   "saying so (%s)", err);
+	read_text(tpath("keys/notakey"), after, sizeof(after));
+	is_str(after, "root:x:0:0:root:/root:/bin/sh\n", "and it is as it was");
+	unlink(tpath("keys/notakey"));
 
 	is_int(emb_key_generate(tpath("keys/same"), tpath("keys/same"), err, sizeof(err)), -EINVAL,
 	       "one file for both keys is refused");

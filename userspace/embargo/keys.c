@@ -16,7 +16,8 @@ static const char keygen_usage[] =
 	"usage: embargo keygen [--json] [--force] KEYFILE\n"
 	"Makes an Ed25519 key pair: KEYFILE, the private key (PKCS#8 PEM, mode 0600), and\n"
 	"KEYFILE.pub, the public key (PEM, mode 0644), and prints the key's fingerprint.\n"
-	"Refuses to overwrite an existing key; --force replaces both files, each atomically.\n";
+	"Refuses to overwrite an existing file; --force replaces both files, each atomically,\n"
+	"when they hold Ed25519 keys (and never anything else).\n";
 
 static const char sign_usage[] =
 	"usage: embargo sign [--json] --key KEYFILE FILE...\n"
@@ -76,8 +77,8 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	r = emb_key_generate_ex(priv, pub, force ? EMB_KEYGEN_REPLACE : 0, fpr, err, sizeof(err));
-	if (r == -EEXIST) {
-		cli_error(cli, "keygen: %s (--force replaces it)", err);
+	if (r == -EEXIST && !force) {
+		cli_error(cli, "keygen: %s (--force replaces a key pair, and nothing else)", err);
 		return CLI_EXIT_FAIL;
 	}
 	if (r) {

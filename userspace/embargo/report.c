@@ -20,6 +20,7 @@
 #include "json_read.h"
 #include "logchain.h"
 #include "logquery.h"
+#include "ownership.h"
 #include "strbuf.h"
 
 static const char report_usage[] =
@@ -1255,6 +1256,9 @@ static int html_top_keys(struct strbuf *sb, const struct report *rp)
 	return 0;
 }
 
+/* Marks a page as embargo's: only such a page is ever replaced by another report. */
+#define REPORT_GENERATOR "<meta name=\"generator\" content=\"embargo report\">"
+
 static int html_page(struct strbuf *sb, const struct report *rp)
 {
 	int r;
@@ -1263,7 +1267,8 @@ static int html_page(struct strbuf *sb, const struct report *rp)
 	sb_puts(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		    "style-src 'unsafe-inline'\">\n"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, "
+		    "initial-scale=1\">\n" REPORT_GENERATOR "\n"
 		    "<title>embargo audit report: ");
 	html_text(sb, rp->log_path);
 	sb_printf(sb, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", report_css);
@@ -1304,18 +1309,31 @@ static int html_page(struct strbuf *sb, const struct report *rp)
 	return r;
 }
 
+static bool is_report_head(const char *head, size_t len)
+{
+	(void)len;
+	return !strncmp(head, "<!DOCTYPE html>", 15) && strstr(head, REPORT_GENERATOR);
+}
+
 /*
  * Writes LEN bytes at DATA to PATH through a temporary file beside it, renamed over PATH once
- * whole: a reader never sees half a report. The file's mode is 0666 less the umask.
+ * whole: a reader never sees half a report. The file's mode is 0666 less the umask. What is
+ * at PATH is replaced only when it is an earlier report.
  */
 static int write_whole_file(const char *path, const char *data, size_t len, char *err,
 			    size_t errlen)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char tmp[PATH_MAX];
+	char why[256];
 	mode_t mask;
 	int fd, r = 0;
 
+	r = emb_replace_check(path, is_report_head, "a report of embargo report", why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return r;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
 		     base) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));

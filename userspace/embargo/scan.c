@@ -1242,6 +1242,16 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		else
 			default_cache_path(run->cache_path, sizeof(run->cache_path));
 		if (run->cache_path[0]) {
+			char why[PATH_MAX];
+
+			/* The path may be a mistake: a scan never replaces a file not its cache. */
+			r = emb_hash_cache_check_path(run->cache_path, why, sizeof(why));
+			if (r) {
+				cli_error(cli, "scan: %s: %s (another --cache, or --no-cache)",
+					  run->cache_path, why);
+				status = CLI_EXIT_USAGE;
+				goto out;
+			}
 			r = emb_hash_cache_load(&cache, run->cache_path);
 			if (r == -EBADMSG)
 				run->cache_note = "the cache file was damaged and is replaced";
@@ -1250,7 +1260,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 					"the cache file is not this user's alone: not used";
 			else if (r)
 				run->cache_note = "the cache file could not be read";
-			cache_used = r != -EPERM;
+			cache_used = r != -EPERM && r != -EEXIST;
 		}
 	}
 

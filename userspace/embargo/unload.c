@@ -75,9 +75,26 @@ static int make_token(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "unload token: --host %s: not a host name", o.host);
 		return CLI_EXIT_USAGE;
 	}
+	/* A new file only (O_EXCL, no symlink followed): a token never replaces anything. */
 	f = fopen(argv[first], "wxe");
-	if (!f || fputs(buf, f) == EOF || fclose(f) == EOF) {
+	if (!f && errno == EEXIST) {
+		cli_error(cli,
+			  "unload token: %s: refusing to overwrite: it exists (remove it, or give "
+			  "another name)",
+			  argv[first]);
+		return CLI_EXIT_FAIL;
+	}
+	if (!f) {
 		cli_error(cli, "unload token: %s: %s", argv[first], strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	r = fputs(buf, f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0 ? -errno : 0;
+	if (fclose(f) == EOF && !r)
+		r = -errno;
+	if (r) {
+		cli_error(cli, "unload token: %s: %s", argv[first], strerror(-r));
+		/* Half a token is of no use: the name was new, so it is ours to take back. */
+		unlink(argv[first]);
 		return CLI_EXIT_FAIL;
 	}
 	if (!cli->json)

@@ -22,6 +22,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "handover.h"
+#include "paths.h"
 #include "package.h"
 #include "push.h"
 #include "hash.h"
@@ -45,6 +46,7 @@ void daemon_init(struct daemon *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->log_fd = d->signal_fd = d->control_fd = d->inotify_fd = d->resolve_timer_fd = -1;
+	d->log_lock_fd = d->state_lock_fd = d->enf.pin_lock_fd = -1;
 	d->enf.rules_fd = -1;
 	d->next_generation = 1;
 	fanguard_init(&d->fanguard);
@@ -578,23 +580,6 @@ void daemon_resolve_timer(struct daemon *d)
 		reresolve_until_settled(d);
 }
 
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 /*
  * Takes up the log's hash chain where the file on disk ends, and queues the "chain" record
  * that says how this stretch begins: "new", or "restart" (with what was wrong with the tail),
@@ -614,6 +599,10 @@ static int chain_resume(struct daemon *d, const char *reason_if_any)
 		broken = "torn";
 	} else if (r == -ENOMSG) {
 		broken = "unsealed";
+	} else if (r == -EMEDIUMTYPE) {
+		fprintf(stderr, "embargod: %s: refusing to write the log there: %s\n", d->log_path,
+			why);
+		return r;
 	} else if (r < 0) {
 		fprintf(stderr, "embargod: cannot continue the log's hash chain: %s\n", why);
 		return r;
@@ -629,12 +618,14 @@ static int chain_resume(struct daemon *d, const char *reason_if_any)
 int daemon_open_log(struct daemon *d)
 {
 	struct stat st;
-	int r = mkdir_parents(d->log_path, 0750);
+	int r = paths_make_parents(d->log_path, "the log", (gid_t)-1);
 
-	if (!r) {
-		d->log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		r = d->log_fd < 0 ? -errno : 0;
-	}
+	if (!r)
+		r = paths_claim_log(d);
+	if (r)
+		return r;
+	d->log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	r = d->log_fd < 0 ? -errno : 0;
 	if (r) {
 		fprintf(stderr, "embargod: cannot open the log %s: %s\n", d->log_path,
 			strerror(-r));
@@ -716,6 +707,16 @@ static int rotate_log(struct daemon *d)
 
 	if (fdatasync(d->log_fd) < 0)
 		return -errno;
+	/* Each name given up is a rotated log (checked at start, and again now). */
+	for (unsigned i = 1; i <= d->log_keep; i++) {
+		char why[256];
+
+		snprintf(to, sizeof(to), "%s.%u", d->log_path, i);
+		if (paths_rotated_log_check(to, why, sizeof(why))) {
+			fprintf(stderr, "embargod: %s: %s\n", to, why);
+			return -EEXIST;
+		}
+	}
 	for (unsigned i = d->log_keep; i >= 1; i--) {
 		snprintf(from, sizeof(from), "%s.%u", d->log_path, i);
 		if (i == d->log_keep) {
@@ -1088,12 +1089,12 @@ int daemon_control_listen(struct daemon *d)
 		fprintf(stderr, "embargod: another embargod is listening on %s\n", d->control_path);
 		return -EADDRINUSE;
 	}
-	r = mkdir_parents(d->control_path, 0755);
-	if (r) {
-		fprintf(stderr, "embargod: cannot create the directory of %s: %s\n",
-			d->control_path, strerror(-r));
+	r = paths_make_parents(d->control_path, "the control socket",
+			       d->have_admin_group ? d->admin_gid : (gid_t)-1);
+	if (!r)
+		r = paths_control_check(d->control_path);
+	if (r)
 		return r;
-	}
 	unlink(d->control_path);
 	strcpy(addr.sun_path, d->control_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -1454,6 +1455,11 @@ void daemon_cleanup(struct daemon *d)
 	d->watches = NULL;
 	if (d->log_fd >= 0)
 		close(d->log_fd);
+	if (d->log_lock_fd >= 0)
+		close(d->log_lock_fd);
+	if (d->state_lock_fd >= 0)
+		close(d->state_lock_fd);
+	d->log_lock_fd = d->state_lock_fd = -1;
 	for (unsigned i = 0; i < DAEMON_GENERATIONS; i++)
 		generation_free(&d->gens[i]);
 	generation_free(&d->staged);

@@ -64,6 +64,8 @@ struct daemon {
 	struct fanguard fanguard; /* tracepoint tier: sha256= exec and path= open rules */
 	struct ring_buffer *rb;
 	int log_fd;
+	int log_lock_fd;   /* LOG.lock, locked: one embargod writes the log (paths.c) */
+	int state_lock_fd; /* the state directory, locked */
 	int signal_fd;
 	int control_fd;
 	int inotify_fd;

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "enforcer.h"
+#include "ownership.h"
 #include "event_log.h"
 #include "exec.skel.h"
 #include "lsm.h"
@@ -100,6 +101,70 @@ static bool on_bpffs(const char *path)
 	struct statfs sfs;
 
 	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
+}
+
+/* Names embargod pins (pin_path()): nothing else in the pin directory is its own. */
+static bool pin_name_ours(const char *name)
+{
+	return !strncmp(name, "link_", 5) || !strncmp(name, "map_", 4) ||
+	       !strncmp(name, "new_link_", 9);
+}
+
+/*
+ * Claims DIR for ENF: a directory holding nothing but embargod's pins (pins are removed and
+ * replaced there), locked so that one embargod at a time pins in it. bpffs holds no regular
+ * file to lock, but a lock on the directory itself works there.
+ */
+static int pin_dir_claim(struct enforcer *enf, const char *dir, char *err, size_t errlen)
+{
+	struct dirent *de;
+	pid_t holder = 0;
+	DIR *dp;
+	int fd, r = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "--pin-dir %s: %s", dir,
+			 r == -ELOOP ? "a symbolic link: give the directory" : strerror(-r));
+		return r;
+	}
+	dp = fdopendir(dup(fd));
+	if (!dp) {
+		r = -errno;
+		snprintf(err, errlen, "--pin-dir %s: %s", dir, strerror(-r));
+		close(fd);
+		return r;
+	}
+	while (!r && (de = readdir(dp))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    !pin_name_ours(de->d_name)) {
+			snprintf(err, errlen,
+				 "--pin-dir %s: refusing to pin there: it holds %s, which embargod "
+				 "did not pin",
+				 dir, de->d_name);
+			r = -EEXIST;
+		}
+	}
+	closedir(dp);
+	if (!r) {
+		r = emb_lock_take(fd, &holder);
+		if (r == -EWOULDBLOCK && holder > 0)
+			snprintf(err, errlen,
+				 "--pin-dir %s: in use by another embargod (pid %d): one at a time",
+				 dir, (int)holder);
+		else if (r == -EWOULDBLOCK)
+			snprintf(err, errlen, "--pin-dir %s: in use by another embargod", dir);
+		else if (r)
+			snprintf(err, errlen, "--pin-dir %s: cannot lock it: %s", dir,
+				 strerror(-r));
+	}
+	if (r) {
+		close(fd);
+		return r;
+	}
+	enf->pin_lock_fd = fd;
+	return 0;
 }
 
 /* Makes DIR, on a bpf file system (mounting the usual one when nothing is mounted there). */
@@ -285,6 +350,8 @@ int enforcer_load(struct enforcer *enf, enum tier_choice choice, const char *pin
 			return -ENAMETOOLONG;
 		}
 		r = pin_dir_ready(pin_dir, err, errlen);
+		if (!r && enf->pin_lock_fd < 0)
+			r = pin_dir_claim(enf, pin_dir, err, errlen);
 		if (r)
 			return r;
 		strcpy(enf->pin_dir, pin_dir);
@@ -622,13 +689,14 @@ int enforcer_unpin(struct enforcer *enf)
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
+		/* Only its own pins: whatever else is there stays (and so does the directory). */
+		if (!pin_name_ours(de->d_name))
 			continue;
 		if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT && !r)
 			r = -errno;
 	}
 	closedir(dir);
-	if (rmdir(enf->pin_dir) < 0 && errno != ENOENT && !r)
+	if (rmdir(enf->pin_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && !r)
 		r = -errno;
 	return r;
 }
@@ -728,4 +796,7 @@ void enforcer_close(struct enforcer *enf)
 	if (enf->rules_fd >= 0)
 		close(enf->rules_fd);
 	enf->rules_fd = -1;
+	if (enf->pin_lock_fd >= 0)
+		close(enf->pin_lock_fd);
+	enf->pin_lock_fd = -1;
 }

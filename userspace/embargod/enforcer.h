@@ -36,6 +36,7 @@ struct enforcer {
 	 * the process.
 	 */
 	char pin_dir[256];
+	int pin_lock_fd;      /* the pin directory, locked: one embargod pins there; or -1 */
 	bool adopted;	      /* pinned objects of an earlier embargod were found and taken over */
 	size_t n_maps_reused; /* of its maps, how many this one shares (the rest were replaced) */
 	size_t n_links_replaced; /* its links, detached once this one's were pinned in their place */

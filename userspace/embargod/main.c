@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "paths.h"
 #include "sandbox.h"
 #include "event_log.h"
 #include "push.h"
@@ -638,6 +639,9 @@ int main(int argc, char **argv)
 		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
 		return 0;
 	}
+	/* Claimed before anything is written: a second embargod on the same files stops here. */
+	if (paths_claim_state(&d))
+		return 1;
 	r = setup_signals(&d);
 	if (r) {
 		fprintf(stderr, "embargod: cannot set up signal handling: %s\n", strerror(-r));

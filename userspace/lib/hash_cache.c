@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hash_cache.h"
+#include "ownership.h"
 
 /*
  * On disk: a header, the records, and the SHA-256 of everything before it, so that a file cut
@@ -200,9 +201,16 @@ int emb_hash_cache_load(struct emb_hash_cache *c, const char *path)
 	r = -EPERM;
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
 		goto out;
-	r = -EBADMSG;
-	if ((uint64_t)st.st_size < sizeof(h) + EMB_SHA256_LEN)
+	/* Too short for the magic: some other file (save never leaves a cache so short). */
+	r = (uint64_t)st.st_size < sizeof(h.magic) ? -EEXIST : -EBADMSG;
+	if ((uint64_t)st.st_size < sizeof(h) + EMB_SHA256_LEN) {
+		char magic[sizeof(h.magic)];
+
+		if (r == -EBADMSG && (read_all(fd, magic, sizeof(magic)) ||
+				      memcmp(magic, CACHE_MAGIC, sizeof(magic))))
+			r = -EEXIST;
 		goto out;
+	}
 	len = (size_t)st.st_size;
 	buf = malloc(len);
 	if (!buf) {
@@ -212,9 +220,12 @@ int emb_hash_cache_load(struct emb_hash_cache *c, const char *path)
 	r = read_all(fd, buf, len);
 	if (r)
 		goto out;
-	r = -EBADMSG;
+	r = -EEXIST;
 	memcpy(&h, buf, sizeof(h));
-	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.record_size != sizeof(*recs))
+	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)))
+		goto out;
+	r = -EBADMSG;
+	if (h.record_size != sizeof(*recs))
 		goto out;
 	body = len - sizeof(h) - EMB_SHA256_LEN;
 	if (body % sizeof(*recs) || h.count != body / sizeof(*recs))
@@ -249,6 +260,17 @@ out:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+static bool is_cache_head(const char *head, size_t len)
+{
+	return len >= strlen(CACHE_MAGIC) && !memcmp(head, CACHE_MAGIC, strlen(CACHE_MAGIC));
+}
+
+int emb_hash_cache_check_path(const char *path, char *why, size_t whylen)
+{
+	return emb_replace_check(path, is_cache_head, "an embargo scan cache (" CACHE_MAGIC "...)",
+				 why, whylen);
 }
 
 static int by_seen_desc(const void *a, const void *b)
@@ -326,6 +348,10 @@ int emb_hash_cache_save(struct emb_hash_cache *c, const char *path, bool prune)
 		memcpy(out[i].sha256, keep[i].sha256, EMB_SHA256_LEN);
 	}
 	r = emb_sha256_buffer(buf, len - EMB_SHA256_LEN, buf + len - EMB_SHA256_LEN);
+	if (r)
+		goto out;
+	/* Never over anything but a cache: the path may be a mistake. */
+	r = emb_hash_cache_check_path(path, NULL, 0);
 	if (r)
 		goto out;
 	fd = mkostemp(tmp, O_CLOEXEC);

@@ -48,17 +48,25 @@ void emb_hash_cache_free(struct emb_hash_cache *c);
 
 /*
  * Reads the cache PATH wrote by emb_hash_cache_save(). A missing file is an empty cache, not
- * an error. Returns 0, -EBADMSG when the file is not a cache or is damaged (C is then empty),
- * -EISDIR for a directory,
+ * an error. Returns 0, -EBADMSG when the file is a damaged cache (C is then empty, and the
+ * next save replaces it), -EEXIST when it is no cache at all (it does not start with the
+ * cache's magic: never to be replaced), -EISDIR for a directory,
  * -EPERM when the file is not owned by this process's effective user or is writable by
  * others (a cache others can write could hide a file from a scan), or -errno.
  */
 int emb_hash_cache_load(struct emb_hash_cache *c, const char *path);
 
 /*
+ * Whether emb_hash_cache_save() may write PATH: 0 when nothing is there or a cache is (its
+ * magic at the start), else -EEXIST with WHY ("refusing to overwrite: ...") or -errno.
+ */
+int emb_hash_cache_check_path(const char *path, char *why, size_t whylen);
+
+/*
  * Writes C to PATH atomically (a temporary file in the same directory, fsync, rename), mode
- * 0600. With PRUNE, files not looked up in this run are left out. When nothing was stored
- * since the load and nothing is to be pruned, the file is left as it is. Returns 0 or -errno.
+ * 0600, but never over anything emb_hash_cache_check_path() refuses (-EEXIST). With PRUNE,
+ * files not looked up in this run are left out. When nothing was stored since the load and
+ * nothing is to be pruned, the file is left as it is. Returns 0 or -errno.
  */
 int emb_hash_cache_save(struct emb_hash_cache *c, const char *path, bool prune);
 

@@ -196,6 +196,36 @@ static int read_fully(int fd, char *buf, size_t len, off_t off)
 	return 0;
 }
 
+/* Whether the LEN bytes at S (with room for a NUL after them) are one JSON object. */
+static bool is_json_line(char *s, size_t len)
+{
+	char saved = s[len];
+	bool r;
+
+	s[len] = '\0';
+	r = strlen(s) == len && json_is_object(s);
+	s[len] = saved;
+	return r;
+}
+
+/*
+ * Whether the bytes of BUF from START on, after the last newline, can be a log line cut
+ * short: they start an object, and the line before them (when the window holds it) is one.
+ */
+static bool torn_line_plausible(char *buf, size_t start, bool whole)
+{
+	size_t before;
+
+	if (buf[start] != '{')
+		return false;
+	if (!start)
+		return true;
+	before = line_start(buf, start - 1);
+	if (!before && !whole)
+		return true; /* the line before began outside the window */
+	return is_json_line(buf + before, start - 1 - before);
+}
+
 int emb_chain_resume(const char *path, struct emb_chain *c, char *why, size_t whylen)
 {
 	unsigned char hash[EMB_CHAIN_HASH_LEN];
@@ -238,6 +268,11 @@ int emb_chain_resume(const char *path, struct emb_chain *c, char *why, size_t wh
 	if (buf[w - 1] != '\n') {
 		/* A torn write: its bytes become a line of their own, the restart record's prev. */
 		start = line_start(buf, w);
+		if (!torn_line_plausible(buf, start, whole)) {
+			say(why, whylen, "it is no log (its end is no JSON line of one)");
+			r = -EMEDIUMTYPE;
+			goto out;
+		}
 		*c = (struct emb_chain){ 0 };
 		if (!start && !whole) {
 			say(why, whylen, "%s ends in a torn line over %d bytes", path,
@@ -267,10 +302,13 @@ int emb_chain_resume(const char *path, struct emb_chain *c, char *why, size_t wh
 	end = w - 1;
 	start = line_start(buf, end);
 	if (!start && !whole) {
-		*c = (struct emb_chain){ 0 };
-		say(why, whylen, "the last line of %s is over %d bytes: no record", path,
-		    EMB_LOG_MAX_LINE);
-		r = -ENOMSG;
+		say(why, whylen, "it is no log (its last line is over %d bytes)", EMB_LOG_MAX_LINE);
+		r = -EMEDIUMTYPE;
+		goto out;
+	}
+	if (!is_json_line(buf + start, end - start)) {
+		say(why, whylen, "it is no log (its last line is no JSON object)");
+		r = -EMEDIUMTYPE;
 		goto out;
 	}
 	r = emb_sha256_buffer(buf + start, end - start, hash);
@@ -302,13 +340,20 @@ int emb_chain_anchor_write(const char *path, const struct emb_chain *c)
 
 	if (!c->seq)
 		return -EINVAL;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	emb_hex(c->prev, sizeof(c->prev), hex);
 	len = (size_t)snprintf(text, sizeof(text), "%" PRIu64 " %s\n", c->seq - 1, hex);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	/* A name of its own: a file that happens to be called ANCHOR.tmp is never written. */
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0640) < 0) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 

@@ -62,9 +62,12 @@ void emb_chain_start_record(struct strbuf *out, const char *reason, const char *
  *   -EBADMSG		the last line is torn (no newline: a crash mid-write). C is set anyway:
  *			prev the hash of the torn bytes, seq after the last whole record. The
  *			caller writes "\n" first, then a restart record with broken_tail "torn";
- *   -ENOMSG		the last line is no sealed record (an older embargod's log, or junk).
- *			C is set anyway: seq 0, prev the hash of that line. The caller writes a
- *			restart record with broken_tail "unsealed";
+ *   -ENOMSG		the last line is a JSON object but no sealed record (an older
+ *			embargod's log). C is set anyway: seq 0, prev the hash of that line. The
+ *			caller writes a restart record with broken_tail "unsealed";
+ *   -EMEDIUMTYPE	PATH is no log: its last line is no JSON object (or over
+ *			EMB_LOG_MAX_LINE), or its torn end starts none. Never to be written to;
+ *			C is left as given;
  *   -errno		PATH cannot be read; C is left as given.
  * WHY (WHYLEN bytes, may be NULL) gets one sentence for the daemon's own log.
  */
@@ -73,7 +76,7 @@ int emb_chain_resume(const char *path, struct emb_chain *c, char *why, size_t wh
 /*
  * The anchor: one line "SEQ HEX\n", the seq and SHA-256 of the last record known to be on disk,
  * kept beside the log (<log>.anchor) so that lines cut from the end of the log are noticed.
- * emb_chain_anchor_write() replaces PATH atomically (PATH.tmp, fdatasync, rename) with the last
+ * emb_chain_anchor_write() replaces PATH atomically (PATH.XXXXXX, fdatasync, rename) with the last
  * record C sealed; -EINVAL when C sealed none. emb_chain_anchor_read() returns 0, -EBADMSG when
  * PATH is not one such line, or -errno; *RET_SEQ and RET_HASH are written only on success.
  */

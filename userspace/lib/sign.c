@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "hash.h"
+#include "ownership.h"
 #include "sign.h"
 
 #define SIG_WORD "ed25519"
@@ -342,7 +343,7 @@ static int commit_file(struct staged_file *f, bool replace, char *err, size_t er
 	}
 	if (r) {
 		if (r == -EEXIST && !replace)
-			set_err(err, errlen, "%s exists: not overwriting a key", f->path);
+			set_err(err, errlen, "%s: refusing to overwrite: it exists", f->path);
 		else
 			set_err(err, errlen, "cannot rename %s to %s: %s", f->tmp, f->path,
 				strerror(-r));
@@ -392,13 +393,63 @@ static int pem_of(EVP_PKEY *pkey, bool private, char **ret, size_t *ret_len)
 	return 0;
 }
 
+/* Whether HEAD is a PEM Ed25519 key, a private one when PRIVATE: what keygen writes. */
+static bool is_ed25519_pem(const char *head, size_t len, bool private)
+{
+	BIO *bio = BIO_new_mem_buf(head, (int)len);
+	EVP_PKEY *pkey = NULL;
+	bool r;
+
+	if (!bio)
+		return false;
+	if (private)
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	else
+		pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	ERR_clear_error();
+	r = pkey && EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519;
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	return r;
+}
+
+static bool is_private_key_head(const char *head, size_t len)
+{
+	return is_ed25519_pem(head, len, true);
+}
+
+static bool is_public_key_head(const char *head, size_t len)
+{
+	return is_ed25519_pem(head, len, false);
+}
+
+static bool is_sig_head(const char *head, size_t len)
+{
+	struct emb_sig sig;
+
+	return emb_sig_parse(head, len, &sig, NULL, 0) == 0;
+}
+
+/* --force replaces keys, and nothing else: the path may be a mistake. -EEXIST, or 0. */
+static int refuse_foreign(const char *path, bool private, char *err, size_t errlen)
+{
+	char why[256];
+	int r = emb_replace_check(path, private ? is_private_key_head : is_public_key_head,
+				  private ? "an Ed25519 private key" : "an Ed25519 public key", why,
+				  sizeof(why));
+
+	if (r)
+		set_err(err, errlen, "%s: %s", path, why);
+	return r;
+}
+
 /* Whether PATH names anything at all (a dangling symlink too): -EEXIST, or 0. */
 static int refuse_existing(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if (lstat(path, &st) == 0) {
-		set_err(err, errlen, "%s exists: not overwriting a key", path);
+		set_err(err, errlen, "%s: refusing to overwrite: it exists", path);
 		return -EEXIST;
 	}
 	return 0;
@@ -429,9 +480,13 @@ int emb_key_generate_ex(const char *priv_path, const char *pub_path, unsigned fl
 		r = refuse_existing(priv_path, err, errlen);
 		if (!r)
 			r = refuse_existing(pub_path, err, errlen);
-		if (r)
-			return r;
+	} else {
+		r = refuse_foreign(priv_path, true, err, errlen);
+		if (!r)
+			r = refuse_foreign(pub_path, false, err, errlen);
 	}
+	if (r)
+		return r;
 	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!pkey) {
 		set_err(err, errlen, "cannot generate an Ed25519 key: %s",
@@ -584,6 +639,15 @@ int emb_sign_file(const char *priv_path, const char *path, char *fingerprint, ch
 	if (r)
 		goto out;
 	r = emb_sig_format(fpr, b64, line, sizeof(line));
+	if (!r) {
+		char why[256];
+
+		/* FILE.sig is replaced when it is a signature, and never else. */
+		r = emb_replace_check(sig_path, is_sig_head, "a signature (" SIG_WORD " ...)", why,
+				      sizeof(why));
+		if (r)
+			set_err(err, errlen, "%s: %s", sig_path, why);
+	}
 	if (!r)
 		r = stage_file(&f, sig_path, line, strlen(line), 0644, err, errlen);
 	if (!r)

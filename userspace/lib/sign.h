@@ -41,7 +41,10 @@
  */
 int emb_key_generate(const char *priv_path, const char *pub_path, char *err, size_t errlen);
 
-/* Replace existing key files (each atomically: readers see the old key or the new one). */
+/*
+ * Replace existing key files (each atomically: readers see the old key or the new one), when
+ * they hold Ed25519 keys of the right kind: any other file is refused (-EEXIST), flag or not.
+ */
 #define EMB_KEYGEN_REPLACE 0x1u
 /* The same, with FLAGS; the new key's fingerprint into FINGERPRINT (when not NULL). */
 int emb_key_generate_ex(const char *priv_path, const char *pub_path, unsigned flags,
@@ -62,8 +65,8 @@ int emb_sign_buffer(const char *priv_path, const void *data, size_t len, char *s
 
 /*
  * Signs the file PATH (at most EMB_SIGNED_FILE_MAX bytes, else -EFBIG) and writes PATH.sig
- * atomically (a temporary file renamed over any older one), mode 0644. The key's fingerprint
- * into FINGERPRINT when not NULL.
+ * atomically (a temporary file renamed over an older signature; -EEXIST when PATH.sig is
+ * anything else), mode 0644. The key's fingerprint into FINGERPRINT when not NULL.
  */
 int emb_sign_file(const char *priv_path, const char *path, char *fingerprint, char *err,
 		  size_t errlen);
