@@ -48,13 +48,15 @@ void cli_print_safe(const char *s);
 
 /* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parses the options every command takes (--json, --control); returns argv index of the rest. */
+/* Parses the options every command takes (--json, --control, --help, --version). */
 int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage);
 
 /*
  * The same, with a command's own long options EXTRA (ending in a zeroed entry; each 'val' a
- * character other than j, c, h and '?'): ON_OPTION gets each of them with CTX and returns 0,
- * or -1 after saying what is wrong. Returns the argv index of the rest, or -1.
+ * character other than j, c, h, '?' and 1): ON_OPTION gets each of them with CTX and returns 0,
+ * or -1 after saying what is wrong. Options may come before or after operands: the operands
+ * are moved, in order, to the end of ARGV. Returns the argv index of the first, or -1.
+ * --help and --version print and exit.
  */
 #define CLI_MAX_OPTIONS 16
 struct option;

@@ -12,6 +12,7 @@
 #include "json_read.h"
 #include "policy.h"
 #include "strbuf.h"
+#include "version.h"
 
 struct cmd {
 	const char *name;
@@ -37,10 +38,15 @@ static const struct cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: embargo [--json] [--control SOCKET] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: embargo [--json] [--control SOCKET] COMMAND [ARGS]\n"
+		   "       embargo --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'embargo COMMAND --help' describes a command.\n");
+	fprintf(f,
+		"\n'embargo COMMAND --help' describes a command. Every command takes --json\n"
+		"(machine-readable output), --control SOCKET (embargod's control socket, default\n"
+		"%s) and --version; options may come before or after operands.\n",
+		EMB_CONTROL_DEFAULT);
 }
 
 void cli_print_diags(const struct emb_diags *diags)
@@ -89,26 +95,47 @@ void cli_error(const struct cli *cli, const char *fmt, ...)
 	}
 }
 
-int cli_parse_options(struct cli *cli, int argc, char **argv, const char *usage_text,
-		      const struct option *extra, cli_option_fn on_option, void *ctx)
+/* getopt_long's value for --version: no short option, and outside any command's own. */
+#define CLI_OPT_VERSION 0x100
+
+/*
+ * Options before and after operands alike, whatever POSIXLY_CORRECT says: getopt hands each
+ * operand over in order ('-' mode), and they end up, in order, at the end of ARGV. With
+ * STOP_AT_OPERAND (embargo's own options, before the command) the first operand ends them.
+ */
+static int parse_options(struct cli *cli, int argc, char **argv, const char *usage_text,
+			 const struct option *extra, cli_option_fn on_option, void *ctx,
+			 bool stop_at_operand)
 {
 	static const struct option common[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, CLI_OPT_VERSION },
 	};
-	struct option opts[CLI_MAX_OPTIONS + 4] = { 0 };
+	struct option opts[CLI_MAX_OPTIONS + 5] = { 0 };
+	char **operands;
 	size_t n = 0;
-	int c;
+	int c, n_operands = 0, first;
 
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		opts[n++] = common[i];
-	for (; extra && extra->name && n < CLI_MAX_OPTIONS + 3; extra++)
+	for (; extra && extra->name && n < CLI_MAX_OPTIONS + 4; extra++)
 		opts[n++] = *extra;
+	operands = calloc((size_t)argc + 1, sizeof(*operands));
+	if (!operands) {
+		cli_error(cli, "%s", strerror(ENOMEM));
+		return -1;
+	}
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:h", opts, NULL)) != -1) {
+	/* 0, not 1: getopt reads the ordering ('+' or '-') afresh, not the previous call's. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, stop_at_operand ? "+jc:h" : "-jc:h", opts, NULL)) !=
+	       -1) {
 		switch (c) {
+		case 1:
+			operands[n_operands++] = optarg;
+			break;
 		case 'j':
 			cli->json = true;
 			break;
@@ -117,17 +144,38 @@ int cli_parse_options(struct cli *cli, int argc, char **argv, const char *usage_
 			break;
 		case 'h':
 			printf("%s", usage_text);
+			free(operands);
+			exit(CLI_EXIT_OK);
+		case CLI_OPT_VERSION:
+			printf("embargo %s\n", EMB_VERSION);
+			free(operands);
 			exit(CLI_EXIT_OK);
 		case '?':
 			fprintf(stderr, "%s", usage_text);
+			free(operands);
 			return -1;
 		default:
 			/* The command reports what is wrong with its own option's value. */
-			if (!on_option || on_option(cli, ctx, c, optarg) < 0)
+			if (!on_option || on_option(cli, ctx, c, optarg) < 0) {
+				free(operands);
 				return -1;
+			}
 		}
 	}
-	return optind;
+	/* What follows "--" (or, stopping, the first operand on) is operands too. */
+	while (optind < argc)
+		operands[n_operands++] = argv[optind++];
+	first = argc - n_operands;
+	for (int i = 0; i < n_operands; i++)
+		argv[first + i] = operands[i];
+	free(operands);
+	return first;
+}
+
+int cli_parse_options(struct cli *cli, int argc, char **argv, const char *usage_text,
+		      const struct option *extra, cli_option_fn on_option, void *ctx)
+{
+	return parse_options(cli, argc, argv, usage_text, extra, on_option, ctx, false);
 }
 
 int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage_text)
@@ -138,26 +186,41 @@ int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage
 int main(int argc, char **argv)
 {
 	struct cli cli = { .control_path = EMB_CONTROL_DEFAULT };
-	int first;
+	char *usage_text = NULL;
+	size_t usage_len = 0;
+	FILE *f;
+	int first, ret = CLI_EXIT_USAGE;
 
-	first = cli_common_options(&cli, argc, argv,
-				   "usage: embargo [--json] [--control SOCKET] COMMAND [ARGS]\n");
+	/* --help lists the commands: the usage, written once. */
+	f = open_memstream(&usage_text, &usage_len);
+	if (!f)
+		return CLI_EXIT_FAIL;
+	usage(f);
+	if (fclose(f))
+		return CLI_EXIT_FAIL;
+	first = parse_options(&cli, argc, argv, usage_text, NULL, NULL, NULL, true);
 	if (first < 0)
-		return CLI_EXIT_USAGE;
+		goto out;
 	if (first >= argc) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
+		fprintf(stderr, "%s", usage_text);
+		goto out;
 	}
 	if (!strcmp(argv[first], "help")) {
-		usage(stdout);
-		return CLI_EXIT_OK;
+		printf("%s", usage_text);
+		ret = CLI_EXIT_OK;
+		goto out;
 	}
 	/* Exact names only: scripts that call embargo must not change meaning when commands are added. */
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[first], commands[i].name))
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[first], commands[i].name)) {
+			free(usage_text);
 			return commands[i].func(&cli, argc - first, argv + first);
-	cli_error(&cli, "unknown command '%s' (see 'embargo help')", argv[first]);
-	return CLI_EXIT_USAGE;
+		}
+	}
+	cli_error(&cli, "unknown command '%s' (see 'embargo --help')", argv[first]);
+out:
+	free(usage_text);
+	return ret;
 }
 
 int cli_ask(struct cli *cli, const char *request, char **reply)
