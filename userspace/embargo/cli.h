@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "package.h"
 #include "policy.h"
@@ -43,8 +44,21 @@ void cli_print_diags(const struct emb_diags *diags);
  */
 int cli_ask(struct cli *cli, const char *request, char **reply);
 
-/* Prints S for a terminal: control bytes of a path (which any user chooses) as \xNN. */
+/*
+ * The audit log of the embargod that answers at CLI's control socket (its status names it), or
+ * the default log when none answers. *OWNED gets what to free.
+ */
+const char *cli_log_path(struct cli *cli, char **owned);
+
+/*
+ * Prints S for a terminal: control bytes of a path (which any user chooses), C1 controls, bidi
+ * overrides and bytes that are not UTF-8 as \xNN, a backslash as \x5c.
+ */
 void cli_print_safe(const char *s);
+/* The same, then spaces up to WIDTH characters. */
+void cli_print_safe_padded(const char *s, size_t width);
+/* The same as cli_print_safe(), to F. */
+void cli_fprint_safe(FILE *f, const char *s);
 
 /* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "control.h"
 #include "json_read.h"
+#include "logquery.h"
 #include "policy.h"
 #include "strbuf.h"
 #include "version.h"
@@ -61,16 +63,72 @@ void cli_print_diags(const struct emb_diags *diags)
 		fprintf(stderr, "embargo: ... and %zu more errors\n", diags->dropped);
 }
 
+/*
+ * How many bytes at S may reach a terminal raw: one printable ASCII character, or one
+ * well-formed UTF-8 character other than a C1 control (which terminals obey like ESC) or a
+ * bidi override (which reorders what the line seems to say). 0: escape the byte at S.
+ */
+static size_t safe_char_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\';
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+/* Prints S to F, escaped; returns the characters printed. */
+static size_t print_safe(FILE *f, const char *s)
+{
+	size_t width = 0;
+
+	while (*s) {
+		size_t n = safe_char_len((const unsigned char *)s);
+
+		if (n) {
+			fwrite(s, 1, n, f);
+			s += n;
+			width++;
+		} else {
+			fprintf(f, "\\x%02x", (unsigned char)*s++);
+			width += 4;
+		}
+	}
+	return width;
+}
+
 void cli_print_safe(const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	print_safe(stdout, s);
+}
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
+void cli_print_safe_padded(const char *s, size_t width)
+{
+	for (size_t n = print_safe(stdout, s); n < width; n++)
+		putchar(' ');
+}
+
+void cli_fprint_safe(FILE *f, const char *s)
+{
+	print_safe(f, s);
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)
@@ -246,4 +304,22 @@ int cli_ask(struct cli *cli, const char *request, char **reply)
 		return -1;
 	}
 	return 0;
+}
+
+const char *cli_log_path(struct cli *cli, char **owned)
+{
+	char *reply = NULL, *log;
+
+	*owned = NULL;
+	if (emb_control_request(cli->control_path, "status", &reply) < 0)
+		return EMB_LOG_DEFAULT_PATH;
+	log = json_get_string(reply, "log");
+	free(reply);
+	/* A relative path was embargod's own working directory's. */
+	if (!log || log[0] != '/') {
+		free(log);
+		return EMB_LOG_DEFAULT_PATH;
+	}
+	*owned = log;
+	return log;
 }

@@ -23,8 +23,8 @@ static const char report_usage[] =
 	"usage: embargo report --html FILE [--json] [--since T] [--until T] [--key K]\n"
 	"                      [--verdict V] [--path GLOB] [--uid U] [--event E] [--would-deny]\n"
 	"                      [LOG]\n"
-	"Writes FILE, one self-contained HTML page on the events of the audit log\n"
-	"(default " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
+	"Writes FILE, one self-contained HTML page on the events of the audit log (LOG, or the\n"
+	"running embargod's, or " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
 	"'embargo log'): counts by verdict and event (and the would-be denials of audit\n"
 	"mode, when there are any), a timeline, the most denied paths and\n"
 	"the keys with most events. --json prints {\"file\",\"events\",\"buckets\",\"malformed\"}\n"
@@ -1015,8 +1015,8 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 				rp->first_bad = lineno;
 			continue;
 		}
-		/* Records about the log itself (its chain, kernel drops) are no decisions. */
-		if (r && e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")))
+		/* Records (the log's chain, kernel drops...) are no decisions: only when asked for. */
+		if (r && !emb_log_event_listed(e.event, rp->filter.event))
 			r = 0;
 		if (!r) {
 			emb_log_event_free(&e);
@@ -1072,9 +1072,9 @@ static int report_timeline(struct cli *cli, struct report *rp, FILE *f, char *bu
 
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
-	struct report rp = { .log_path = EMB_LOG_DEFAULT_PATH };
+	struct report rp = { 0 };
 	struct strbuf html = { 0 };
-	char *buf = NULL, err[PATH_MAX + 256];
+	char *buf = NULL, err[PATH_MAX + 256], *daemon_log = NULL;
 	FILE *f = NULL;
 	int first, ret = CLI_EXIT_FAIL;
 
@@ -1092,8 +1092,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "report: --html FILE is required");
 		return CLI_EXIT_USAGE;
 	}
-	if (first < argc)
-		rp.log_path = argv[first];
+	rp.log_path = first < argc ? argv[first] : cli_log_path(cli, &daemon_log);
 
 	f = fopen(rp.log_path, "re");
 	if (!f) {
@@ -1154,5 +1153,6 @@ out:
 	free(rp.tl.buckets);
 	table_free(&rp.paths);
 	table_free(&rp.keys);
+	free(daemon_log);
 	return ret;
 }
