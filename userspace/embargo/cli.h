@@ -55,6 +55,11 @@ const char *cli_log_path(struct cli *cli, char **owned);
  * overrides and bytes that are not UTF-8 as \xNN, a backslash as \x5c.
  */
 void cli_print_safe(const char *s);
+/*
+ * How many bytes at S print raw (one character: cli_print_safe() prints it as it is), or 0 when
+ * the byte at S is escaped.
+ */
+size_t cli_safe_char_len(const char *s);
 /* The same, then spaces up to WIDTH characters. */
 void cli_print_safe_padded(const char *s, size_t width);
 /* The same as cli_print_safe(), to F. */

@@ -57,7 +57,9 @@ void cli_print_diags(const struct emb_diags *diags)
 
 	for (size_t i = 0; i < diags->n; i++) {
 		emb_diag_format(&diags->v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		/* File names and the bytes a message quotes are anybody's: never raw. */
+		cli_fprint_safe(stderr, line);
+		fputc('\n', stderr);
 	}
 	if (diags->dropped)
 		fprintf(stderr, "embargo: ... and %zu more errors\n", diags->dropped);
@@ -68,8 +70,9 @@ void cli_print_diags(const struct emb_diags *diags)
  * well-formed UTF-8 character other than a C1 control (which terminals obey like ESC) or a
  * bidi override (which reorders what the line seems to say). 0: escape the byte at S.
  */
-static size_t safe_char_len(const unsigned char *s)
+size_t cli_safe_char_len(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	uint32_t cp;
 	size_t n;
 
@@ -101,7 +104,7 @@ static size_t print_safe(FILE *f, const char *s)
 	size_t width = 0;
 
 	while (*s) {
-		size_t n = safe_char_len((const unsigned char *)s);
+		size_t n = cli_safe_char_len(s);
 
 		if (n) {
 			fwrite(s, 1, n, f);
