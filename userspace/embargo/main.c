@@ -294,6 +294,13 @@ int cli_ask(struct cli *cli, const char *request, char **reply)
 			  cli->control_path);
 		return -1;
 	}
+	if (r == -EACCES || r == -EPERM) {
+		cli_error(cli,
+			  "permission denied on %s: embargod's control socket serves root, and the "
+			  "members of the group its --admin-group names: run this as root (sudo)",
+			  cli->control_path);
+		return -1;
+	}
 	if (r) {
 		cli_error(cli, "cannot ask embargod at %s: %s", cli->control_path, strerror(-r));
 		return -1;
