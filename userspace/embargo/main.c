@@ -51,6 +51,8 @@ static void usage(FILE *f)
 		EMB_CONTROL_DEFAULT);
 }
 
+static size_t print_safe(FILE *f, const char *s, bool backslash);
+
 void cli_print_diags(const struct emb_diags *diags)
 {
 	char line[EMB_POLICY_MAX_LINE + 512];
@@ -58,7 +60,7 @@ void cli_print_diags(const struct emb_diags *diags)
 	for (size_t i = 0; i < diags->n; i++) {
 		emb_diag_format(&diags->v[i], line, sizeof(line));
 		/* File names and the bytes a message quotes are anybody's: never raw. */
-		cli_fprint_safe(stderr, line);
+		print_safe(stderr, line, false);
 		fputc('\n', stderr);
 	}
 	if (diags->dropped)
@@ -98,13 +100,16 @@ size_t cli_safe_char_len(const char *str)
 	return n;
 }
 
-/* Prints S to F, escaped; returns the characters printed. */
-static size_t print_safe(FILE *f, const char *s)
+/*
+ * Prints S to F, escaped; returns the characters printed. BACKSLASH: a backslash too, so that
+ * what S holds reads back unambiguously (a message quoting a backslash needs none).
+ */
+static size_t print_safe(FILE *f, const char *s, bool backslash)
 {
 	size_t width = 0;
 
 	while (*s) {
-		size_t n = cli_safe_char_len(s);
+		size_t n = !backslash && *s == '\\' ? 1 : cli_safe_char_len(s);
 
 		if (n) {
 			fwrite(s, 1, n, f);
@@ -120,18 +125,18 @@ static size_t print_safe(FILE *f, const char *s)
 
 void cli_print_safe(const char *s)
 {
-	print_safe(stdout, s);
+	print_safe(stdout, s, true);
 }
 
 void cli_print_safe_padded(const char *s, size_t width)
 {
-	for (size_t n = print_safe(stdout, s); n < width; n++)
+	for (size_t n = print_safe(stdout, s, true); n < width; n++)
 		putchar(' ');
 }
 
 void cli_fprint_safe(FILE *f, const char *s)
 {
-	print_safe(f, s);
+	print_safe(f, s, true);
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)
