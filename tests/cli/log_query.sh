@@ -14,6 +14,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# The real path: the follower's open file is compared with it.
+T=$(cd "$T" && pwd -P)
 L=$T/events.jsonl
 # Local times (a date alone, a date and time without zone) are UTC here.
 TZ=UTC
@@ -131,6 +133,19 @@ wait_for() {
 	done
 	return 1
 }
+# Until the follower has the log open (and a moment more to reach its end), however loaded the
+# machine is.
+has_open() {
+	for fd in "/proc/$follower/fd"/*; do
+		[ "$(readlink "$fd")" = "$F" ] && return 0
+	done
+	return 1
+}
+i=0
+while [ $i -lt 100 ] && ! has_open; do
+	sleep 0.1
+	i=$((i + 1))
+done
 sleep 0.5
 event 2026-12-03T00:00:01Z exec deny new 0 /opt/after-1 >> "$F"
 check "--follow lists an event appended" wait_for /opt/after-1
