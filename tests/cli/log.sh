@@ -46,8 +46,10 @@ count() {
 count "no filter" 10
 check "the malformed line is reported once, with its line number" \
 	sh -c "[ \$(grep -c 'malformed' '$T/err') -eq 1 ] && grep -q '1 malformed line.*line 8' '$T/err'"
-check "columns: time, verdict, key, uid, pid, path" \
-	grep -q '^2026-11-28T01:02:03.123456789Z  deny   kaspersky  *uid=0  *pid=123  *\/opt\/kaspersky\/bin\/kav$' "$T/out"
+check "columns: time, event, verdict, key, uid, pid, path" \
+	grep -q '^2026-11-28T01:02:03.123456789Z  exec   deny   kaspersky  *uid=0  *pid=123  *\/opt\/kaspersky\/bin\/kav$' "$T/out"
+check "the event column tells mmap from exec" \
+	grep -q '^2026-11-28T02:00:00.5Z  *mmap   deny   kaspersky ' "$T/out"
 count "--verdict deny" 5 --verdict deny
 count "--verdict audit" 4 --verdict audit
 count "--verdict allow" 1 --verdict allow
@@ -95,10 +97,10 @@ embargo log "$T/missing.jsonl" > "$T/out" 2> "$T/err"
 rc=$?
 check "a missing log exits 1" [ "$rc" -eq 1 ]
 check "and says so" grep -q "cannot open $T/missing.jsonl: No such file" "$T/err"
-embargo log --since yesterday "$L" > /dev/null 2> "$T/err"
+embargo log --since soon "$L" > /dev/null 2> "$T/err"
 rc=$?
 check "a malformed --since exits 2" [ "$rc" -eq 2 ]
-check "and says why" grep -q "no RFC 3339 time" "$T/err"
+check "and says why" grep -q -- "--since takes a time: RFC 3339" "$T/err"
 embargo log --verdict maybe "$L" > /dev/null 2>&1
 check "an unknown --verdict exits 2" [ "$?" -eq 2 ]
 

@@ -315,9 +315,9 @@ check "an unwritable FILE exits 1" [ "$?" -eq 1 ]
 embargo report "$L" > /dev/null 2> "$T/err"
 rc=$?
 check "without --html or --json: exit 2" sh -c "[ $rc -eq 2 ] && grep -q -- '--html FILE is required' '$T/err'"
-embargo report --html "$T/x.html" --since yesterday "$L" > /dev/null 2> "$T/err"
+embargo report --html "$T/x.html" --since soon "$L" > /dev/null 2> "$T/err"
 rc=$?
-check "a malformed --since exits 2, saying why" sh -c "[ $rc -eq 2 ] && grep -q 'RFC 3339 time' '$T/err'"
+check "a malformed --since exits 2, saying why" sh -c "[ $rc -eq 2 ] && grep -q -- '--since takes a time: RFC 3339' '$T/err'"
 embargo report --html "$T/x.html" --event fork "$L" > /dev/null 2>&1
 check "an unknown --event exits 2" [ "$?" -eq 2 ]
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "event_log.h"
@@ -196,6 +197,117 @@ static void test_malformed(void)
 	       "a NUL byte is malformed");
 }
 
+static void test_when(void)
+{
+	/* 2026-12-03T12:00:00Z */
+	const int64_t now = 1796299200;
+	struct emb_log_time t, want;
+	struct emb_log_filter f = { 0 };
+	const char *what = NULL;
+	static const char *const bad[] = {
+		"",
+		"1",
+		"1y",
+		"h",
+		"-1h",
+		"1h2",
+		"1.5h",
+		"2026-12",
+		"2026-02-30",
+		"2026-13-01",
+		"2026-12-02T",
+		"2026-12-02T25:00",
+		"2026-12-02T10:61",
+		"2026-12-02T10:00:00:00",
+		"2026-12-02x",
+		"tomorrow",
+		"9999999999999h",
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	is_int(emb_log_parse_when("2026-12-02T10:00:00Z", now, &t), 0, "RFC 3339 still parses");
+	is_int(emb_log_parse_when("1h", now, &t), 0, "1h parses");
+	ok(t.sec == now - 3600 && t.nsec == 0, "an hour before now");
+	is_int(emb_log_parse_when("30m", now, &t), 0, "30m parses");
+	ok(t.sec == now - 1800, "half an hour before now");
+	is_int(emb_log_parse_when("2d", now, &t), 0, "2d parses");
+	ok(t.sec == now - 2 * 86400, "two days before now");
+	is_int(emb_log_parse_when("45s", now, &t), 0, "45s parses");
+	ok(t.sec == now - 45, "45 seconds before now");
+	is_int(emb_log_parse_when("1w", now, &t), 0, "1w parses");
+	ok(t.sec == now - 7 * 86400, "a week before now");
+	is_int(emb_log_parse_when("now", now, &t), 0, "now parses");
+	ok(t.sec == now, "as now");
+
+	emb_log_parse_time("2026-12-02T00:00:00Z", &want);
+	is_int(emb_log_parse_when("2026-12-02", now, &t), 0, "a date parses");
+	ok(!emb_log_time_cmp(&t, &want), "as its midnight (local time; UTC here)");
+	is_int(emb_log_parse_when("yesterday", now, &t), 0, "yesterday parses");
+	ok(!emb_log_time_cmp(&t, &want), "as yesterday's midnight");
+	is_int(emb_log_parse_when("today", now, &t), 0, "today parses");
+	ok(t.sec == want.sec + 86400, "as today's midnight");
+	emb_log_parse_time("2026-12-02T10:30:00Z", &want);
+	is_int(emb_log_parse_when("2026-12-02T10:30", now, &t), 0, "a date and time parse");
+	ok(!emb_log_time_cmp(&t, &want), "as that minute");
+	is_int(emb_log_parse_when("2026-12-02 10:30:00", now, &t), 0, "with a space and seconds");
+	ok(!emb_log_time_cmp(&t, &want), "the same");
+	setenv("TZ", "EST5", 1);
+	tzset();
+	emb_log_parse_time("2026-12-02T15:30:00Z", &want);
+	is_int(emb_log_parse_when("2026-12-02T10:30", now, &t), 0, "in another time zone");
+	ok(!emb_log_time_cmp(&t, &want), "a local time is the zone's");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(emb_log_parse_when(bad[i], now, &t), -EINVAL, "'%s' is refused", bad[i]);
+
+	is_int(emb_log_filter_set(&f, "since", "1h", &what), 0, "--since 1h is a filter");
+	ok(f.has_since && llabs(f.since.sec - ((int64_t)time(NULL) - 3600)) <= 5,
+	   "an hour before the clock's now");
+	is_int(emb_log_filter_set(&f, "until", "soon", &what), -EINVAL, "--until soon is not");
+	ok(what && strstr(what, "30m, 1h, 2d"), "and says what it takes");
+}
+
+static void test_event_kinds(void)
+{
+	struct emb_log_filter f = { 0 };
+	const char *what = NULL;
+	size_t n = 0;
+
+	for (const struct emb_log_event_kind *k = emb_log_event_kinds; k->name; k++, n++)
+		is_int(emb_log_filter_set(&f, "event", k->name, &what), 0, "--event %s is accepted",
+		       k->name);
+	is_int((int)n, 9, "nine kinds of line");
+	for (uint32_t type = 0; type < 16; type++) {
+		const char *name = emb_event_type_name(type);
+
+		ok(emb_log_filter_set(&f, "event", name, &what) == 0 &&
+			   !emb_log_event_is_record(name),
+		   "the kernel's event type %u (%s) is a decision --event takes", type, name);
+	}
+	ok(!emb_log_event_is_record("tamper") && emb_log_event_is_record("chain") &&
+		   emb_log_event_is_record("drop") && emb_log_event_is_record("start") &&
+		   emb_log_event_is_record("stop") && !emb_log_event_is_record(NULL),
+	   "chain, drop, start and stop are records");
+	ok(emb_log_event_listed("exec", NULL) && emb_log_event_listed("tamper", "exec") &&
+		   !emb_log_event_listed("drop", NULL) && !emb_log_event_listed("drop", "chain") &&
+		   emb_log_event_listed("drop", "drop") && emb_log_event_listed(NULL, NULL),
+	   "records are listed only when asked for");
+	is_int(emb_log_filter_set(&f, "event", "fork", &what), -EINVAL, "--event fork is refused");
+	is_str(what, "exec, mmap, open, kill, tamper, chain, drop, start or stop",
+	       "naming every kind");
+
+	is_int(emb_log_filter_set(&f, "uid", "root", &what), 0, "--uid root");
+	ok(f.has_uid && f.uid == 0, "is uid 0");
+	is_int(emb_log_filter_set(&f, "uid", "1000", &what), 0, "--uid 1000");
+	ok(f.uid == 1000, "is 1000");
+	is_int(emb_log_filter_set(&f, "uid", "no-such-user-here", &what), -EINVAL,
+	       "an unknown user is refused");
+	is_int(emb_log_filter_set(&f, "uid", "4294967296", &what), -EINVAL, "so is 2^32");
+	is_int(emb_log_filter_set(&f, "uid", "", &what), -EINVAL, "and an empty uid");
+}
+
 static void test_read_line(void)
 {
 	char *big = malloc(EMB_LOG_MAX_LINE + 10), *buf = malloc(EMB_LOG_MAX_LINE + 1);
@@ -343,6 +455,8 @@ int main(void)
 	test_time();
 	test_filters();
 	test_malformed();
+	test_when();
+	test_event_kinds();
 	test_read_line();
 	test_summary();
 	return done_testing();

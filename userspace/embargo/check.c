@@ -41,26 +41,41 @@ static int check_option(struct cli *cli, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-/* VALUE as the policy language would spell it: quoted when a bare value cannot hold it. */
+/*
+ * VALUE as the policy language would spell it: quoted when a bare value cannot hold it. Bytes a
+ * terminal must not get raw are written \xNN, quoted.
+ */
 static void print_value(const char *value)
 {
-	if (value[0] && !strpbrk(value, " \t\"#")) {
+	bool quote = !value[0] || strpbrk(value, " \t\"#\\");
+
+	for (const char *c = value; *c && !quote; c++)
+		quote = !cli_safe_char_len(c);
+	if (!quote) {
 		fputs(value, stdout);
 		return;
 	}
 	putchar('"');
-	for (const char *c = value; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			putchar('\\');
-		putchar(*c);
+	for (const char *c = value; *c;) {
+		size_t n = cli_safe_char_len(c);
+
+		if (*c == '"' || *c == '\\') {
+			printf("\\%c", *c++);
+		} else if (!n) {
+			printf("\\x%02x", (unsigned char)*c++);
+		} else {
+			fwrite(c, 1, n, stdout);
+			c += n;
+		}
 	}
 	putchar('"');
 }
 
 static void print_rule(const struct emb_rule *r)
 {
-	printf("%s:%u: %s %s %s=", r->file, r->line, emb_verdict_name(r->verdict),
-	       emb_op_name(r->op), emb_matcher_name(r->matcher));
+	cli_print_safe(r->file);
+	printf(":%u: %s %s %s=", r->line, emb_verdict_name(r->verdict), emb_op_name(r->op),
+	       emb_matcher_name(r->matcher));
 	print_value(r->value);
 	printf(" key=%s\n", r->key);
 }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "package.h"
 #include "policy.h"
@@ -45,18 +46,38 @@ void cli_print_diags(const struct emb_diags *diags);
  */
 int cli_ask(struct cli *cli, const char *request, char **reply);
 
-/* Prints S for a terminal: control bytes of a path (which any user chooses) as \xNN. */
+/*
+ * The audit log of the embargod that answers at CLI's control socket (its status names it), or
+ * the default log when none answers. *OWNED gets what to free.
+ */
+const char *cli_log_path(struct cli *cli, char **owned);
+
+/*
+ * Prints S for a terminal: control bytes of a path (which any user chooses), C1 controls, bidi
+ * overrides and bytes that are not UTF-8 as \xNN, a backslash as \x5c.
+ */
 void cli_print_safe(const char *s);
+/*
+ * How many bytes at S print raw (one character: cli_print_safe() prints it as it is), or 0 when
+ * the byte at S is escaped.
+ */
+size_t cli_safe_char_len(const char *s);
+/* The same, then spaces up to WIDTH characters. */
+void cli_print_safe_padded(const char *s, size_t width);
+/* The same as cli_print_safe(), to F. */
+void cli_fprint_safe(FILE *f, const char *s);
 
 /* Reports an error in the output mode in force: "embargo: MSG" or {"error":"MSG"}. */
 void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parses the options every command takes (--json, --control); returns argv index of the rest. */
+/* Parses the options every command takes (--json, --control, --help, --version). */
 int cli_common_options(struct cli *cli, int argc, char **argv, const char *usage);
 
 /*
  * The same, with a command's own long options EXTRA (ending in a zeroed entry; each 'val' a
- * character other than j, c, h and '?'): ON_OPTION gets each of them with CTX and returns 0,
- * or -1 after saying what is wrong. Returns the argv index of the rest, or -1.
+ * character other than j, c, h, '?' and 1): ON_OPTION gets each of them with CTX and returns 0,
+ * or -1 after saying what is wrong. Options may come before or after operands: the operands
+ * are moved, in order, to the end of ARGV. Returns the argv index of the first, or -1.
+ * --help and --version print and exit.
  */
 #define CLI_MAX_OPTIONS 16
 struct option;

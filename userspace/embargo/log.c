@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "json_read.h"
@@ -23,29 +25,36 @@
 static const char log_usage[] =
 	"usage: embargo log [--json] [--since T] [--until T] [--key K] [--verdict V] [--path "
 	"GLOB]\n"
-	"                   [--uid U] [--event E] [--would-deny] [--summary] [FILE]\n"
+	"                   [--uid U] [--event E] [--would-deny] [--summary | --follow] [FILE]\n"
 	"       embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
 	"                   [--rotated] [FILE...]\n"
-	"Lists the events of the audit log (default " EMB_LOG_DEFAULT ") that match every\n"
-	"filter given: --since/--until an RFC 3339 time (inclusive), --key exactly, --verdict\n"
-	"deny|audit|allow, --path a shell glob on the path ('*' matches '/' too), --uid, --event\n"
-	"exec|mmap|open|kill|chain|drop|start|stop (chain records, where the hash chain starts\n"
-	"or resumes, drop records, events the kernel could not queue, and embargod's start and\n"
-	"stop records are listed only when asked for),\n"
-	"--would-deny only would-be denials (audit mode logs a deny rule's decision as audit,\n"
-	"marked would-deny). --summary counts them by verdict, by key and the top paths\n"
-	"instead, and says what enforcing would deny: the would-be denials, their distinct\n"
-	"paths and uids, and the top paths with their users. Exits 1 when the log cannot be\n"
-	"read or has malformed lines (the good ones are listed). 'embargo log verify --help'\n"
-	"describes verify; a log file named 'verify' is ./verify.\n";
+	"Lists the events of the audit log that match every filter given. The log is FILE, or the\n"
+	"one the running embargod writes (its status says), or " EMB_LOG_DEFAULT ".\n"
+	"Each line shows the time, the event, the verdict, the key, uid, pid and path, every "
+	"field\n"
+	"escaped (control bytes as \\xNN).\n"
+	"--since/--until a time (inclusive): RFC 3339 (2026-11-28T01:02:03Z), a local date\n"
+	"(2026-11-28) or date and time (2026-11-28T01:02[:03]), today, yesterday, now, or a time\n"
+	"ago (30s, 30m, 1h, 2d, 1w). --key exactly, --verdict deny|audit|allow, --path a shell\n"
+	"glob on the path ('*' matches '/' too), --uid a uid or a user name, --event\n"
+	"exec|mmap|open|kill|tamper|chain|drop|start|stop (chain records, where the hash chain\n"
+	"starts or resumes, drop records, events the kernel could not queue, and embargod's start\n"
+	"and stop records are listed only when asked for), --would-deny only would-be denials\n"
+	"(audit mode logs a deny rule's decision as audit, marked would-deny).\n"
+	"--summary counts them by verdict, by key and the top paths instead, and says what\n"
+	"enforcing would deny: the would-be denials, their distinct paths and uids, and the top\n"
+	"paths with their users. --follow lists the events logged from now on (from --since when\n"
+	"given) as they come, across rotations, until interrupted; with --json one object a line.\n"
+	"Exits 1 when the log cannot be read or has malformed lines (the good ones are listed).\n"
+	"'embargo log verify --help' describes verify; a log file named 'verify' is ./verify.\n";
 
 static const char verify_usage[] =
 	"usage: embargo log verify [--json] [--anchor FILE | --no-anchor] [--allow-continued]\n"
 	"                          [--rotated] [FILE...]\n"
 	"Checks the audit log's hash chain: every line sealed with the seq and the SHA-256 of\n"
-	"the line before it. The FILEs are one chain, oldest first; with none, the default log\n"
-	"and its rotated files: " EMB_LOG_DEFAULT ".N ... .1, then itself (--rotated\n"
-	"does this for the one FILE given).\n"
+	"the line before it. The FILEs are one chain, oldest first; with none, the running\n"
+	"embargod's log (or " EMB_LOG_DEFAULT ") and its rotated files:\n"
+	"LOG.N ... LOG.1, then LOG itself (--rotated does this for the one FILE given).\n"
 	"The anchor (default: the last FILE's .anchor, when there is one) holds the last record\n"
 	"embargod synced: records cut from the end show only against it. --allow-continued\n"
 	"accepts a first record that continues a chain from older files not given (rotated\n"
@@ -54,14 +63,21 @@ static const char verify_usage[] =
 
 struct log_query {
 	struct emb_log_filter filter;
-	bool summary;
-	const char *file;
+	bool summary, follow;
+	const char *file; /* NULL: embargod's log, or the default */
 };
 
+/* Every field as a terminal may get it: the log holds what users chose (paths, and keys). */
 static void print_event(const struct emb_log_event *e)
 {
-	printf("%-30s  %-5s  %-16s  uid=", e->time_str, e->verdict ? e->verdict : "?",
-	       e->key ? e->key : "?");
+	cli_print_safe_padded(e->time_str, 30);
+	printf("  ");
+	cli_print_safe_padded(e->event ? e->event : "?", 6);
+	printf(" ");
+	cli_print_safe_padded(e->verdict ? e->verdict : "?", 5);
+	printf("  ");
+	cli_print_safe_padded(e->key ? e->key : "?", 16);
+	printf("  uid=");
 	if (e->has_uid)
 		printf("%-5llu", e->uid);
 	else
@@ -84,8 +100,21 @@ static void print_drop_record(const struct emb_log_event *e, const char *line)
 
 	json_get_number(line, "count", &count);
 	json_get_number(line, "total", &total);
-	printf("%-30s  drop   %llu events the kernel could not queue (%llu since start)\n",
-	       e->time_str, count, total);
+	cli_print_safe_padded(e->time_str, 30);
+	printf("  drop   %llu events the kernel could not queue (%llu since start)\n", count,
+	       total);
+}
+
+/* NAME=VALUE of the string field NAME of LINE, escaped, when LINE has it. */
+static void print_string_field(const char *line, const char *name)
+{
+	char *v = json_get_string(line, name);
+
+	if (v) {
+		printf("  %s=", name);
+		cli_print_safe(v);
+	}
+	free(v);
 }
 
 /* A chain record: where the hash chain starts, resumes or continues after a rotation. */
@@ -115,110 +144,80 @@ static void print_lifecycle_record(const struct emb_log_event *e, const char *li
 static void print_chain_record(const struct emb_log_event *e, const char *line)
 {
 	char *reason = json_get_string(line, "reason");
-	char *previous = json_get_string(line, "previous_file");
-	char *broken = json_get_string(line, "broken_tail");
 	unsigned long long seq = 0;
 
-	printf("%-30s  chain  %-16s  seq=", e->time_str, reason ? reason : "?");
+	cli_print_safe_padded(e->time_str, 30);
+	printf("  chain  ");
+	cli_print_safe_padded(reason ? reason : "?", 16);
+	printf("  seq=");
 	if (json_get_number(line, "seq", &seq) == 0)
 		printf("%llu", seq);
 	else
 		printf("?");
-	if (previous) {
-		printf("  previous_file=");
-		cli_print_safe(previous);
-	}
-	if (broken) {
-		printf("  broken_tail=");
-		cli_print_safe(broken);
-	}
+	print_string_field(line, "previous_file");
+	print_string_field(line, "broken_tail");
 	putchar('\n');
 	free(reason);
-	free(previous);
-	free(broken);
 }
+
+/* Another record (embargod's start, stop...): its kind, pid and what it says of itself. */
+static void print_record(const struct emb_log_event *e, const char *line)
+{
+	static const char *const fields[] = { "version", "tier", "mode", "reason", "signal" };
+
+	cli_print_safe_padded(e->time_str, 30);
+	printf("  ");
+	cli_print_safe_padded(e->event ? e->event : "?", 6);
+	if (e->has_pid)
+		printf("  pid=%llu", e->pid);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		print_string_field(line, fields[i]);
+	putchar('\n');
+}
+
+static const struct option log_options[] = {
+	{ "since", required_argument, NULL, 's' },
+	{ "until", required_argument, NULL, 'u' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "verdict", required_argument, NULL, 'v' },
+	{ "path", required_argument, NULL, 'p' },
+	{ "uid", required_argument, NULL, 'U' },
+	{ "event", required_argument, NULL, 'e' },
+	{ "would-deny", no_argument, NULL, 'W' },
+	{ "summary", no_argument, NULL, 'S' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 {
 	struct log_query *q = ctx;
-	struct emb_log_filter *f = &q->filter;
-	char *end;
+	const char *want = "";
 
-	switch (c) {
-	case 's':
-	case 'u':
-		if (emb_log_parse_time(arg, c == 's' ? &f->since : &f->until) < 0) {
-			cli_error(cli,
-				  "log: --%s '%s' is no RFC 3339 time "
-				  "(like 2026-11-28T01:02:03Z)",
-				  c == 's' ? "since" : "until", arg);
-			return -1;
-		}
-		if (c == 's')
-			f->has_since = true;
-		else
-			f->has_until = true;
-		break;
-	case 'k':
-		f->key = arg;
-		break;
-	case 'v':
-		if (strcmp(arg, "deny") && strcmp(arg, "audit") && strcmp(arg, "allow")) {
-			cli_error(cli, "log: --verdict is deny, audit or allow, not '%s'", arg);
-			return -1;
-		}
-		f->verdict = arg;
-		break;
-	case 'p':
-		f->path_glob = arg;
-		break;
-	case 'U':
-		errno = 0;
-		f->uid = strtoull(arg, &end, 10);
-		if (errno || !*arg || *end || *arg == '-' || f->uid > UINT32_MAX) {
-			cli_error(cli, "log: --uid takes a number, not '%s'", arg);
-			return -1;
-		}
-		f->has_uid = true;
-		break;
-	case 'e':
-		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open") &&
-		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop") &&
-		    strcmp(arg, "start") && strcmp(arg, "stop")) {
-			cli_error(cli,
-				  "log: --event is exec, mmap, open, kill, chain, drop, start or "
-				  "stop, "
-				  "not '%s'",
-				  arg);
-			return -1;
-		}
-		f->event = arg;
-		break;
-	case 'S':
+	if (c == 'S') {
 		q->summary = true;
-		break;
-	case 'W':
-		f->would_deny = true;
-		break;
+		return 0;
 	}
-	return 0;
+	if (c == 'f') {
+		q->follow = true;
+		return 0;
+	}
+	/* The filters are embargo report's too: one parser of their values, in the library. */
+	for (const struct option *o = log_options; o->name; o++) {
+		if (o->val != c)
+			continue;
+		if (emb_log_filter_set(&q->filter, o->name, arg, &want) < 0) {
+			cli_error(cli, "log: --%s takes %s, not '%s'", o->name, want, arg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
 }
 
 static int parse_options(struct cli *cli, struct log_query *q, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "verdict", required_argument, NULL, 'v' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "uid", required_argument, NULL, 'U' },
-		{ "event", required_argument, NULL, 'e' },
-		{ "would-deny", no_argument, NULL, 'W' },
-		{ "summary", no_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int first = cli_parse_options(cli, argc, argv, log_usage, opts, log_option, q);
+	int first = cli_parse_options(cli, argc, argv, log_usage, log_options, log_option, q);
 
 	if (first < 0)
 		return -EINVAL;
@@ -231,7 +230,12 @@ static int parse_options(struct cli *cli, struct log_query *q, int argc, char **
 			       "./verify");
 		return -EINVAL;
 	}
-	q->file = first < argc ? argv[first] : EMB_LOG_DEFAULT;
+	if (q->follow && q->summary) {
+		cli_error(cli, "log: --follow lists events as they come; --summary counts a whole "
+			       "log: not both");
+		return -EINVAL;
+	}
+	q->file = first < argc ? argv[first] : NULL;
 	return 0;
 }
 
@@ -300,8 +304,10 @@ static void print_would_deny_text(const struct emb_log_would_deny *w,
 	       (unsigned long long)w->events, plural(w->events), w->paths.n, plural(w->paths.n),
 	       w->uids.n, plural(w->uids.n));
 	for (size_t i = 0; i < n_top; i++) {
-		printf("  %8llu  users=%-5llu  %-16s  ", (unsigned long long)top[i]->count,
-		       (unsigned long long)top[i]->users, top[i]->key);
+		printf("  %8llu  users=%-5llu  ", (unsigned long long)top[i]->count,
+		       (unsigned long long)top[i]->users);
+		cli_print_safe_padded(top[i]->key, 16);
+		printf("  ");
 		cli_print_safe(top[i]->path);
 		putchar('\n');
 	}
@@ -358,20 +364,29 @@ static int print_summary(const struct cli *cli, const struct emb_log_summary *s)
 	}
 	printf("events: %llu\n", (unsigned long long)s->events);
 	printf("\nby verdict:\n");
-	for (size_t i = 0; i < n_verdicts; i++)
-		printf("  %8llu  %s\n", (unsigned long long)verdicts[i]->count,
-		       verdicts[i]->verdict);
+	for (size_t i = 0; i < n_verdicts; i++) {
+		printf("  %8llu  ", (unsigned long long)verdicts[i]->count);
+		cli_print_safe(verdicts[i]->verdict);
+		putchar('\n');
+	}
 	printf("\nby key:\n");
-	for (size_t i = 0; i < n_keys; i++)
-		printf("  %8llu  %-5s  %s\n", (unsigned long long)keys[i]->count, keys[i]->verdict,
-		       keys[i]->key);
+	for (size_t i = 0; i < n_keys; i++) {
+		printf("  %8llu  ", (unsigned long long)keys[i]->count);
+		cli_print_safe_padded(keys[i]->verdict, 5);
+		printf("  ");
+		cli_print_safe(keys[i]->key);
+		putchar('\n');
+	}
 	if (s->by_key.other)
 		printf("  %8llu  other keys (too many to track)\n",
 		       (unsigned long long)s->by_key.other);
 	printf("\ntop paths:\n");
 	for (size_t i = 0; i < n_paths; i++) {
-		printf("  %8llu  %-5s  %-16s  ", (unsigned long long)paths[i]->count,
-		       paths[i]->verdict, paths[i]->key);
+		printf("  %8llu  ", (unsigned long long)paths[i]->count);
+		cli_print_safe_padded(paths[i]->verdict, 5);
+		printf("  ");
+		cli_print_safe_padded(paths[i]->key, 16);
+		printf("  ");
 		cli_print_safe(paths[i]->path);
 		putchar('\n');
 	}
@@ -554,7 +569,7 @@ static int cmd_log_verify(struct cli *cli, int argc, char **argv)
 	};
 	struct verify_options o = { 0 };
 	struct emb_verify_report rep;
-	char **files = NULL, anchor_buf[PATH_MAX];
+	char **files = NULL, anchor_buf[PATH_MAX], *daemon_log = NULL;
 	const char *anchor = NULL;
 	size_t n = 0;
 	int first, r, ret = CLI_EXIT_FAIL;
@@ -571,7 +586,8 @@ static int cmd_log_verify(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (first == argc || o.rotated) {
-		r = rotated_set(first < argc ? argv[first] : EMB_LOG_DEFAULT, &files, &n);
+		r = rotated_set(first < argc ? argv[first] : cli_log_path(cli, &daemon_log), &files,
+				&n);
 	} else {
 		r = 0;
 		n = (size_t)(argc - first);
@@ -614,17 +630,177 @@ static int cmd_log_verify(struct cli *cli, int argc, char **argv)
 out:
 	if (files)
 		strv_free(files, n);
+	free(daemon_log);
 	return ret;
+}
+
+/* Where a query stands in the log: the line it read last, and what it found wrong. */
+struct log_reader {
+	const char *path;
+	FILE *f;
+	char *buf;
+	unsigned long long lineno, n_bad, first_bad, n_listed;
+};
+
+/* Shows (or counts, with --summary) the well-formed line in R->buf that matched, as event E. */
+static int show_line(struct cli *cli, struct log_query *q, struct log_reader *rd,
+		     struct emb_log_summary *summary, const struct emb_log_event *e)
+{
+	int r = 0;
+
+	if (q->summary)
+		r = emb_log_summary_add(summary, e);
+	else if (cli->json && q->follow)
+		printf("%s\n", rd->buf); /* JSON Lines: an array would never end */
+	else if (cli->json)
+		printf("%s\n%s", rd->n_listed ? "," : "", rd->buf);
+	else if (e->event && !strcmp(e->event, "chain"))
+		print_chain_record(e, rd->buf);
+	else if (e->event && !strcmp(e->event, "drop"))
+		print_drop_record(e, rd->buf);
+	else if (e->event && (!strcmp(e->event, "start") || !strcmp(e->event, "stop")))
+		print_lifecycle_record(e, rd->buf);
+	else if (emb_log_event_is_record(e->event))
+		print_record(e, rd->buf);
+	else
+		print_event(e);
+	rd->n_listed++;
+	return r;
+}
+
+/*
+ * Reads RD's lines up to the end of its file. FOLLOW: a last line without its newline yet is
+ * left for the next call, and each malformed line is reported as it comes. Returns 0 or -1
+ * after saying why.
+ */
+static int read_lines(struct cli *cli, struct log_query *q, struct log_reader *rd,
+		      struct emb_log_summary *summary)
+{
+	for (;;) {
+		struct emb_log_event e;
+		off_t at = ftello(rd->f);
+		size_t len;
+		int r;
+
+		r = emb_log_read_line(rd->f, rd->buf, EMB_LOG_MAX_LINE + 1, &len);
+		if (r == -ENOENT)
+			return 0;
+		if (r == -EIO) {
+			cli_error(cli, "log: cannot read %s: %s", rd->path, strerror(EIO));
+			return -1;
+		}
+		if (q->follow && feof(rd->f) && at >= 0) {
+			/* embargod is still writing this line. */
+			clearerr(rd->f);
+			if (fseeko(rd->f, at, SEEK_SET) < 0) {
+				cli_error(cli, "log: %s: %s", rd->path, strerror(errno));
+				return -1;
+			}
+			return 0;
+		}
+		rd->lineno++;
+		if (!r)
+			r = emb_log_line_matches(rd->buf, len, &q->filter, &e);
+		if (r == -ENOMEM) {
+			cli_error(cli, "log: %s", strerror(ENOMEM));
+			return -1;
+		}
+		if (r < 0) {
+			if (!rd->n_bad++)
+				rd->first_bad = rd->lineno;
+			if (q->follow) {
+				fflush(stdout);
+				fprintf(stderr, "embargo: log: ");
+				cli_fprint_safe(stderr, rd->path);
+				fprintf(stderr, ":%llu: malformed line\n", rd->lineno);
+			}
+			continue;
+		}
+		if (!r)
+			continue;
+		/* Records (chain, drop, start...) decide nothing: listed only when asked for. */
+		if (emb_log_event_listed(e.event, q->filter.event))
+			r = show_line(cli, q, rd, summary, &e);
+		emb_log_event_free(&e);
+		if (r < 0) {
+			cli_error(cli, "log: %s", strerror(-r));
+			return -1;
+		}
+	}
+}
+
+/* Puts F at the start of its last line: where --follow begins when no --since says. */
+static void seek_last_line_end(FILE *f)
+{
+	off_t end, at;
+
+	if (fseeko(f, 0, SEEK_END) < 0 || (end = ftello(f)) <= 0)
+		return;
+	for (at = end - 1; at > 0 && end - at <= EMB_LOG_MAX_LINE + 1; at--) {
+		if (fseeko(f, at, SEEK_SET) < 0)
+			break;
+		if (getc(f) == '\n') {
+			fseeko(f, at + 1, SEEK_SET);
+			return;
+		}
+	}
+	rewind(f);
+}
+
+/* How long --follow waits before it looks at the log again. */
+#define LOG_FOLLOW_POLL_MS 200
+
+/*
+ * Lists what RD's file gains, for ever: across rotations (when another file takes the name, the
+ * rest of the old one is read first, then the new one from its start) and truncations.
+ */
+static int follow_log(struct cli *cli, struct log_query *q, struct log_reader *rd,
+		      struct emb_log_summary *summary)
+{
+	bool rotated = false;
+
+	for (;;) {
+		struct stat now, ours;
+
+		clearerr(rd->f); /* the end seen last time is no end now: read on */
+		if (read_lines(cli, q, rd, summary) < 0)
+			return -1;
+		fflush(stdout);
+		if (rotated) {
+			FILE *f = fopen(rd->path, "re");
+
+			if (f) {
+				fclose(rd->f);
+				rd->f = f;
+				rd->lineno = 0;
+				rotated = false;
+				continue;
+			}
+		} else if (stat(rd->path, &now) == 0 && fstat(fileno(rd->f), &ours) == 0) {
+			if (now.st_dev != ours.st_dev || now.st_ino != ours.st_ino) {
+				/* Once more to the end of the old file: it may have grown since. */
+				rotated = true;
+				continue;
+			}
+			if (now.st_size < ftello(rd->f)) {
+				rewind(rd->f);
+				rd->lineno = 0;
+				continue;
+			}
+		} else if (errno == ENOENT) {
+			rotated = true; /* renamed: the new file comes soon */
+		}
+		poll(NULL, 0, LOG_FOLLOW_POLL_MS);
+	}
 }
 
 int cmd_log(struct cli *cli, int argc, char **argv)
 {
 	struct log_query q = { 0 };
+	struct log_reader rd = { 0 };
 	struct emb_log_summary summary;
-	unsigned long long lineno = 0, n_bad = 0, first_bad = 0, n_listed = 0;
-	char *buf = NULL;
-	FILE *f = NULL;
-	int r, ret = CLI_EXIT_FAIL;
+	char *daemon_log = NULL;
+	int ret = CLI_EXIT_FAIL;
 
 	/* Only right after 'log': a FILE is never mistaken for the subcommand, or it for a FILE. */
 	if (argc > 1 && !strcmp(argv[1], "verify"))
@@ -632,89 +808,48 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 	if (parse_options(cli, &q, argc, argv) < 0)
 		return CLI_EXIT_USAGE;
 	emb_log_summary_init(&summary, 0);
-	f = fopen(q.file, "re");
-	if (!f) {
-		cli_error(cli, "log: cannot open %s: %s", q.file, strerror(errno));
+	rd.path = q.file ? q.file : cli_log_path(cli, &daemon_log);
+	rd.f = fopen(rd.path, "re");
+	if (!rd.f) {
+		cli_error(cli, "log: cannot open %s: %s", rd.path, strerror(errno));
 		goto out;
 	}
-	buf = malloc(EMB_LOG_MAX_LINE + 1);
-	if (!buf) {
+	rd.buf = malloc(EMB_LOG_MAX_LINE + 1);
+	if (!rd.buf) {
 		cli_error(cli, "log: %s", strerror(ENOMEM));
+		goto out;
+	}
+	if (q.follow) {
+		if (!q.filter.has_since)
+			seek_last_line_end(rd.f);
+		follow_log(cli, &q, &rd, &summary);
 		goto out;
 	}
 	if (cli->json && !q.summary)
 		printf("[");
-	for (;;) {
-		struct emb_log_event e;
-		size_t len;
-
-		r = emb_log_read_line(f, buf, EMB_LOG_MAX_LINE + 1, &len);
-		if (r == -ENOENT)
-			break;
-		if (r == -EIO) {
-			cli_error(cli, "log: cannot read %s: %s", q.file, strerror(EIO));
-			goto out;
-		}
-		lineno++;
-		if (!r)
-			r = emb_log_line_matches(buf, len, &q.filter, &e);
-		if (r == -ENOMEM) {
-			cli_error(cli, "log: %s", strerror(ENOMEM));
-			goto out;
-		}
-		if (r < 0) {
-			if (!n_bad++)
-				first_bad = lineno;
-			continue;
-		}
-		if (!r)
-			continue;
-		/* Chain and drop records decide nothing: they are listed only when asked for. */
-		if (e.event &&
-		    (!strcmp(e.event, "chain") || !strcmp(e.event, "drop") ||
-		     !strcmp(e.event, "start") || !strcmp(e.event, "stop")) &&
-		    !(q.filter.event && !strcmp(q.filter.event, e.event))) {
-			emb_log_event_free(&e);
-			continue;
-		}
-		if (q.summary)
-			r = emb_log_summary_add(&summary, &e);
-		else if (cli->json)
-			printf("%s\n%s", n_listed ? "," : "", buf);
-		else if (e.event && !strcmp(e.event, "chain"))
-			print_chain_record(&e, buf);
-		else if (e.event && !strcmp(e.event, "drop"))
-			print_drop_record(&e, buf);
-		else if (e.event && (!strcmp(e.event, "start") || !strcmp(e.event, "stop")))
-			print_lifecycle_record(&e, buf);
-		else
-			print_event(&e);
-		n_listed++;
-		emb_log_event_free(&e);
-		if (r < 0) {
-			cli_error(cli, "log: %s", strerror(-r));
-			goto out;
-		}
-	}
+	if (read_lines(cli, &q, &rd, &summary) < 0)
+		goto out;
 	if (cli->json && !q.summary)
-		printf("%s]\n", n_listed ? "\n" : "");
+		printf("%s]\n", rd.n_listed ? "\n" : "");
 	if (q.summary && print_summary(cli, &summary) < 0) {
 		cli_error(cli, "log: %s", strerror(ENOMEM));
 		goto out;
 	}
-	if (n_bad) {
+	if (rd.n_bad) {
 		fflush(stdout);
 		fprintf(stderr,
 			"embargo: log: %s: %llu malformed line%s (not a JSON object with an RFC "
 			"3339 \"time\", or over %d bytes), the first at line %llu\n",
-			q.file, n_bad, n_bad == 1 ? "" : "s", EMB_LOG_MAX_LINE, first_bad);
+			rd.path, rd.n_bad, rd.n_bad == 1 ? "" : "s", EMB_LOG_MAX_LINE,
+			rd.first_bad);
 		goto out;
 	}
 	ret = CLI_EXIT_OK;
 out:
-	if (f)
-		fclose(f);
-	free(buf);
+	if (rd.f)
+		fclose(rd.f);
+	free(rd.buf);
+	free(daemon_log);
 	emb_log_summary_free(&summary);
 	return ret;
 }

@@ -174,14 +174,13 @@ int cmd_policy(struct cli *cli, int argc, char **argv)
 	char *reply = NULL;
 	int first;
 
-	/* "policy show [--json] [--control SOCKET]": the options come after the verb. */
-	if (argc < 2 || strcmp(argv[1], "show")) {
+	first = cli_common_options(cli, argc, argv, policy_usage);
+	if (first < 0)
+		return CLI_EXIT_USAGE;
+	if (first == argc || strcmp(argv[first], "show")) {
 		fprintf(stderr, "%s", policy_usage);
 		return CLI_EXIT_USAGE;
 	}
-	first = cli_common_options(cli, argc - 1, argv + 1, policy_usage);
-	if (first < 0)
-		return CLI_EXIT_USAGE;
 	if (first + 1 < argc) {
 		cli_error(cli, "policy show: unexpected argument '%s'", argv[first + 1]);
 		return CLI_EXIT_USAGE;

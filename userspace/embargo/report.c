@@ -28,8 +28,8 @@ static const char report_usage[] =
 	"                      [--verdict V] [--path GLOB] [--uid U] [--event E] [--would-deny]\n"
 	"                      [LOG]\n"
 	"       embargo report --json [filters] [LOG]\n"
-	"Writes FILE, one self-contained HTML page on the events of the audit log\n"
-	"(default " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
+	"Writes FILE, one self-contained HTML page on the events of the audit log (LOG, or the\n"
+	"running embargod's, or " EMB_LOG_DEFAULT_PATH ") that match every filter given (those of\n"
 	"'embargo log'): whether the log's hash chain is intact (as 'embargo log verify LOG'\n"
 	"checks it, over the whole file), the policies (version, sha256) its records name,\n"
 	"blocked binaries, denied opens and the would-be denials of audit mode apart, counts\n"
@@ -1440,11 +1440,8 @@ static int report_pass(struct cli *cli, struct report *rp, FILE *f, char *buf, b
 				rp->first_bad = lineno;
 			continue;
 		}
-		/*
-		 * Records about the log and the daemon (the chain, kernel drops, embargod
-		 * starting and stopping) are no decisions: those have a verdict.
-		 */
-		if (r && !e.verdict)
+		/* Records (the log's chain, kernel drops...) are no decisions: only when asked for. */
+		if (r && !emb_log_event_listed(e.event, rp->filter.event))
 			r = 0;
 		if (!r) {
 			emb_log_event_free(&e);
@@ -1742,7 +1739,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 	struct report_table *tables[] = { &rp.paths, &rp.opens, &rp.would,   &rp.keys,
 					  &rp.hosts, &rp.users, &rp.policies };
 	struct strbuf html = { 0 };
-	char *buf = NULL, err[PATH_MAX + 256], chain[PATH_MAX + 512];
+	char *buf = NULL, err[PATH_MAX + 256], chain[PATH_MAX + 512], *daemon_log = NULL;
 	FILE *f = NULL;
 	int first, ret = CLI_EXIT_FAIL;
 
@@ -1760,8 +1757,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "report: --html FILE is required (or --json for the figures alone)");
 		return CLI_EXIT_USAGE;
 	}
-	if (first < argc)
-		rp.log_path = argv[first];
+	rp.log_path = first < argc ? argv[first] : cli_log_path(cli, &daemon_log);
 
 	f = fopen(rp.log_path, "re");
 	if (!f) {
@@ -1817,5 +1813,6 @@ out:
 	free(rp.tl.buckets);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		table_free(tables[i]);
+	free(daemon_log);
 	return ret;
 }

@@ -110,9 +110,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("tier:       %s%s%s%s\n", tier ? tier : "?",
 		       why ? " (lsm unavailable: " : "", why ? why : "", why ? ")" : "");
 		printf("mode:       %s\n", mode ? mode : "?");
-		char *pinned = json_get_string(reply, "pinned");
+		char *pinned = json_get_string(reply, "pin_dir");
 
-		if (pinned && pinned[0])
+		if (json_get_true(reply, "pinned") && pinned && pinned[0])
 			printf("pinned:     %s (enforcement outlives embargod; embargo unload ends "
 			       "it)%s\n",
 			       pinned,

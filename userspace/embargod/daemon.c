@@ -1181,8 +1181,9 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	if (d->enf.tier != EMB_TIER_LSM)
 		json_str(&j, "lsm_unavailable", d->enf.lsm_reason);
 	json_str(&j, "mode", emb_mode_name(g->mode));
-	/* Pinned: the programs outlive embargod; else enforcement ends with it. */
-	json_str(&j, "pinned", d->enf.pin_dir);
+	/* Pinned: the programs outlive embargod (in pin_dir); else enforcement ends with it. */
+	json_bool(&j, "pinned", d->enf.pin_dir[0] != '\0');
+	json_str(&j, "pin_dir", d->enf.pin_dir);
 	json_bool(&j, "took_over", d->enf.adopted);
 	json_bool(&j, "protected", d->enf.guarding);
 	json_u64(&j, "generation", g->id);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fnmatch.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json_read.h"
 #include "logquery.h"
@@ -98,6 +100,124 @@ int emb_log_parse_time(const char *s, struct emb_log_time *ret)
 	return 0;
 }
 
+/* Local midnight of the day AGO days before NOW, or of Y-M-D (when Y > 0), at H:M:S. */
+static int local_time(int y, int mon, int d, int h, int min, int sec, int64_t *ret)
+{
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mon - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = min,
+			 .tm_sec = sec,
+			 .tm_isdst = -1 };
+	time_t t;
+
+	if (mon < 1 || mon > 12 || d < 1 || d > 31 || h > 23 || min > 59 || sec > 59)
+		return -EINVAL;
+	t = mktime(&tm);
+	/* mktime() moves Feb 30 to March: a date it had to move was no date. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mon - 1)
+		return -EINVAL;
+	*ret = t;
+	return 0;
+}
+
+static int local_midnight(int64_t now, int days_ago, int64_t *ret)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return -EINVAL;
+	tm.tm_mday -= days_ago;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ret = t;
+	return 0;
+}
+
+int emb_log_parse_when(const char *s, int64_t now, struct emb_log_time *ret)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	int y, mon, d, h = 0, min = 0, sec = 0;
+	const char *p = s;
+	int64_t t;
+
+	if (emb_log_parse_time(s, ret) == 0)
+		return 0;
+	if (!strcmp(s, "now") || !strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		t = now;
+		if (s[0] != 'n' && local_midnight(now, s[0] == 'y', &t) < 0)
+			return -EINVAL;
+		ret->sec = t;
+		ret->nsec = 0;
+		return 0;
+	}
+	if (*s >= '0' && *s <= '9' && strlen(s) <= 12 && !strchr(s, '-')) {
+		int64_t n = 0;
+
+		for (; *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (*p - '0');
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (p[0] != units[i].unit || p[1])
+				continue;
+			ret->sec = now - n * units[i].seconds;
+			ret->nsec = 0;
+			return 0;
+		}
+		return -EINVAL;
+	}
+	if (!read_digits(&p, 4, &y) || !expect_char(&p, "-") || !read_digits(&p, 2, &mon) ||
+	    !expect_char(&p, "-") || !read_digits(&p, 2, &d))
+		return -EINVAL;
+	if (*p) {
+		if (!expect_char(&p, "Tt ") || !read_digits(&p, 2, &h) || !expect_char(&p, ":") ||
+		    !read_digits(&p, 2, &min))
+			return -EINVAL;
+		if (*p && (!expect_char(&p, ":") || !read_digits(&p, 2, &sec)))
+			return -EINVAL;
+		if (*p)
+			return -EINVAL;
+	}
+	if (local_time(y, mon, d, h, min, sec, &t) < 0)
+		return -EINVAL;
+	ret->sec = t;
+	ret->nsec = 0;
+	return 0;
+}
+
+const struct emb_log_event_kind emb_log_event_kinds[] = {
+	{ "exec", false },   { "mmap", false }, { "open", false }, { "kill", false },
+	{ "tamper", false }, { "chain", true }, { "drop", true },  { "start", true },
+	{ "stop", true },    { NULL, false },
+};
+
+static const struct emb_log_event_kind *event_kind(const char *name)
+{
+	for (const struct emb_log_event_kind *k = emb_log_event_kinds; name && k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+bool emb_log_event_is_record(const char *event)
+{
+	const struct emb_log_event_kind *k = event_kind(event);
+
+	return k && k->record;
+}
+
+bool emb_log_event_listed(const char *event, const char *filter_event)
+{
+	return !emb_log_event_is_record(event) || (filter_event && !strcmp(event, filter_event));
+}
+
 int emb_log_time_cmp(const struct emb_log_time *a, const struct emb_log_time *b)
 {
 	if (a->sec != b->sec)
@@ -150,15 +270,18 @@ int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *a
 		       const char **ret_want)
 {
 	static const char *const verdicts[] = { "deny", "audit", "allow", NULL };
-	static const char *const events[] = { "exec", "mmap", "open", "kill", NULL };
+	static char events_text[256];
 	unsigned long long uid;
 	char *end;
 
 	if (!strcmp(name, "since") || !strcmp(name, "until")) {
 		bool since = name[0] == 's';
 
-		if (emb_log_parse_time(arg, since ? &f->since : &f->until) < 0) {
-			*ret_want = "an RFC 3339 time (like 2026-11-28T01:02:03Z)";
+		if (emb_log_parse_when(arg, (int64_t)time(NULL), since ? &f->since : &f->until) <
+		    0) {
+			*ret_want = "a time: RFC 3339 (2026-11-28T01:02:03Z), a local date "
+				    "(2026-11-28) or date and time (2026-11-28T01:02[:03]), today, "
+				    "yesterday, now, or a time ago (30s, 30m, 1h, 2d, 1w)";
 			return -EINVAL;
 		}
 		if (since)
@@ -178,15 +301,35 @@ int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *a
 	} else if (!strcmp(name, "uid")) {
 		errno = 0;
 		uid = strtoull(arg, &end, 10);
-		if (errno || !*arg || *end || *arg == '-' || uid > UINT32_MAX) {
-			*ret_want = "a number";
-			return -EINVAL;
+		if (*arg && !*end && *arg != '-') {
+			if (errno || uid > UINT32_MAX) {
+				*ret_want = "a uid (up to 4294967295) or a user name";
+				return -EINVAL;
+			}
+		} else {
+			struct passwd *pw = *arg ? getpwnam(arg) : NULL;
+
+			if (!pw) {
+				*ret_want = "a uid or the name of a user of this machine";
+				return -EINVAL;
+			}
+			uid = pw->pw_uid;
 		}
 		f->uid = uid;
 		f->has_uid = true;
 	} else if (!strcmp(name, "event")) {
-		if (!str_in(arg, events)) {
-			*ret_want = "exec, mmap, open or kill";
+		if (!event_kind(arg)) {
+			/* "exec, mmap, ... or stop", from the one list. */
+			size_t n = 0;
+
+			for (const struct emb_log_event_kind *k = emb_log_event_kinds; k->name; k++)
+				n += (size_t)snprintf(events_text + n, sizeof(events_text) - n,
+						      "%s%s",
+						      k == emb_log_event_kinds ? ""
+						      : k[1].name	       ? ", "
+									       : " or ",
+						      k->name);
+			*ret_want = events_text;
 			return -EINVAL;
 		}
 		f->event = arg;

@@ -32,6 +32,31 @@ int emb_log_parse_time(const char *s, struct emb_log_time *ret);
 /* <0, 0, >0 as A is before, the same as, after B. */
 int emb_log_time_cmp(const struct emb_log_time *a, const struct emb_log_time *b);
 
+/*
+ * When --since and --until mean S: an RFC 3339 time; a local date (2026-12-02: its midnight)
+ * or local date and time (2026-12-02T10:30[:00], 'T' or a space between); "today",
+ * "yesterday" (local midnights) or "now"; or a time before NOW (seconds since the epoch) as a
+ * number and a unit: 30s, 30m, 1h, 2d, 1w. Returns 0 with *RET, or -EINVAL.
+ */
+int emb_log_parse_when(const char *s, int64_t now, struct emb_log_time *ret);
+
+/* The kinds of line ("event") the audit log holds: every command's one list. */
+struct emb_log_event_kind {
+	const char *name;
+	/* A record about embargod or its log, not a decision on a file: queries skip it unless
+	 * it is asked for by name (--event). */
+	bool record;
+};
+/* exec mmap open kill tamper; chain drop start stop. Ends with a NULL name. */
+extern const struct emb_log_event_kind emb_log_event_kinds[];
+/* EVENT (a line's "event", or NULL) names a record. */
+bool emb_log_event_is_record(const char *event);
+/*
+ * Whether a query listing events shows line event EVENT, given the --event FILTER_EVENT asked
+ * for (NULL: none): decisions always, records only when asked for by name.
+ */
+bool emb_log_event_listed(const char *event, const char *filter_event);
+
 /* What lines must match; NULL strings and false has_* match everything. */
 struct emb_log_filter {
 	bool has_since, has_until;
@@ -39,7 +64,7 @@ struct emb_log_filter {
 	const char *key;		  /* exact */
 	const char *verdict;		  /* exact: deny, audit, allow */
 	const char *path_glob;		  /* fnmatch() pattern on "path" */
-	const char *event;		  /* exact: exec, mmap, open, kill */
+	const char *event;		  /* exact: one of emb_log_event_kinds */
 	bool has_uid;
 	unsigned long long uid;
 	bool would_deny; /* only would-be denials ("would_deny":true) */
@@ -48,8 +73,9 @@ struct emb_log_filter {
 /*
  * Sets what the filter option NAME ("since", "until", "key", "verdict", "path", "uid", "event",
  * "would-deny": those of embargo log) asks for in F, from ARG (kept, not copied; ignored by
- * "would-deny", which takes none). Returns 0, -EINVAL when ARG is not a value NAME takes
- * (*RET_WANT then says what it takes), -ENOENT for another NAME.
+ * "would-deny", which takes none). "since" and "until" take what emb_log_parse_when() does,
+ * relative to now; "uid" a number or a user name. Returns 0, -EINVAL when ARG is not a value
+ * NAME takes (*RET_WANT then says what it takes), -ENOENT for another NAME.
  */
 int emb_log_filter_set(struct emb_log_filter *f, const char *name, const char *arg,
 		       const char **ret_want);

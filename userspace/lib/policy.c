@@ -174,6 +174,9 @@ int emb_diags_add(struct emb_diags *diags, const char *file, unsigned line, unsi
 
 int emb_diag_format(const struct emb_diag *diag, char *buf, size_t size)
 {
+	/* Line 0: about the whole file (it cannot be read, it is too large). */
+	if (!diag->line)
+		return snprintf(buf, size, "%s: %s", diag->file, diag->msg);
 	return snprintf(buf, size, "%s:%u:%u: %s", diag->file, diag->line, diag->col, diag->msg);
 }
 

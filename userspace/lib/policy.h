@@ -159,7 +159,10 @@ void emb_diags_free(struct emb_diags *diags);
 int emb_diags_add(struct emb_diags *diags, const char *file, unsigned line, unsigned col,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* "FILE:LINE:COL: message" into BUF (always NUL-terminated); returns snprintf()'s result. */
+/*
+ * "FILE:LINE:COL: message", or "FILE: message" for the whole file (line 0), into BUF (always
+ * NUL-terminated); returns snprintf()'s result.
+ */
 int emb_diag_format(const struct emb_diag *diag, char *buf, size_t size);
 
 #endif /* EMB_POLICY_H */
