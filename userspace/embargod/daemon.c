@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "control.h"
+#include "checker.h"
 #include "daemon.h"
 #include "package.h"
 #include "push.h"
@@ -84,24 +85,11 @@ static void print_diags(const struct emb_diags *diags)
 		fprintf(stderr, "embargod: ... and %zu more\n", diags->dropped);
 }
 
-static enum emb_mode effective_mode(const struct daemon *d, const struct emb_policy *p)
-{
-	if (d->mode_override != EMB_MODE_UNSET)
-		return d->mode_override;
-	return p->mode != EMB_MODE_UNSET ? p->mode : EMB_MODE_ENFORCE;
-}
-
-/* What every source of a policy goes through once parsed: packages, mode, resolving. */
+/* What every source of a policy goes through once parsed: the checker embargo check runs. */
 static int stage_finish(struct daemon *d, struct generation *g, struct emb_diags *diags)
 {
-	int r = emb_policy_expand_packages(&g->policy, d->dpkg_admin, NULL, diags);
-
-	if (!r) {
-		g->mode = effective_mode(d, &g->policy);
-		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
-				       diags);
-	}
-	return r;
+	return emb_checker_prepare(&g->policy, d->dpkg_admin, d->mode_override, d->next_generation,
+				   NULL, &g->mode, &g->resolved, diags);
 }
 
 int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
@@ -210,11 +198,20 @@ int daemon_prepare_policy(struct daemon *d)
 		if (r)
 			fprintf(stderr, "%s", why.buf ? why.buf : "");
 	}
-	if (r == -EINVAL || r == -EPERM)
+	if (r == -EPERM) {
+		/* One line a reason. */
+		size_t n = 0;
+
+		for (size_t i = 0; i < why.len; i++)
+			n += why.buf[i] == '\n';
 		fprintf(stderr,
 			"embargod: policy rejected (errors: %zu); nothing of it was applied\n",
-			r == -EPERM ? (size_t)1 : diags.n + diags.dropped);
-	else if (r)
+			n ? n : 1);
+	} else if (r == -EINVAL) {
+		fprintf(stderr,
+			"embargod: policy rejected (errors: %zu); nothing of it was applied\n",
+			diags.n + diags.dropped);
+	} else if (r)
 		fprintf(stderr, "embargod: cannot load the policy: %s\n", strerror(-r));
 	emb_diags_free(&diags);
 	sb_free(&why);

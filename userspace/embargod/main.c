@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 
+#include "checker.h"
 #include "control.h"
 #include "daemon.h"
 #include "sandbox.h"
@@ -81,8 +82,8 @@ static void usage(FILE *f)
 		"  --protect          tamper protection (lsm tier): only embargod may signal or\n"
 		"                     trace it, write its maps, detach links, remove its pins, or\n"
 		"                     change its policy, key and log files\n"
-		"  --check            check the policy (parse and resolve), print \"configuration "
-		"OK\", exit\n"
+		"  --check            check the --policy files as embargo check does (syntax,\n"
+		"                     packages, guardrails), print \"configuration OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
 		"fails)\n"
 		"\n"
@@ -420,8 +421,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	raise_nofile_limit();
-	/* A policy pushed earlier was the one in force: it stays so across a restart. */
-	if (push_adopt_state(&d))
+	/*
+	 * A policy pushed earlier was the one in force: it stays so across a restart. --check
+	 * checks the --policy files, as embargo check does.
+	 */
+	if (!check_only && push_adopt_state(&d))
 		fprintf(stderr, "embargod: the policy in force is the one pushed last (%s/%s)\n",
 			d.state_dir, PUSH_POLICY_NAME);
 
@@ -430,7 +434,11 @@ int main(int argc, char **argv)
 	if (r)
 		return 1;
 	if (check_only) {
-		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
+		char summary[256];
+
+		emb_checker_summary(&d.staged.policy, d.staged.mode, false, summary,
+				    sizeof(summary));
+		printf("configuration OK: %s\n", summary);
 		return 0;
 	}
 	r = setup_signals(&d);

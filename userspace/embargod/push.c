@@ -177,7 +177,6 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 {
 	struct generation *g = &d->staged, *cur = daemon_current(d);
 	unsigned long long want = g->policy.version, floor = d->version_floor;
-	struct emb_guard_files files = { 0 };
 	struct emb_guard_violations bad = { 0 };
 	char msg[PATH_MAX + 512];
 	int r = 0;
@@ -215,23 +214,25 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 		r = -EPERM;
 	}
 	if (!force) {
-		int gr = emb_guard_collect(&files);
+		/* The checker embargo check runs too: the same verdict, the same messages. */
+		int gr = emb_guard_policy(&g->policy, g->mode, &g->resolved, d->dpkg_admin, &bad);
 
-		if (!gr)
-			gr = emb_guard_check(&g->policy, &g->resolved, &files, &bad);
-		if (gr && gr != -EPERM) {
+		if (gr) {
 			snprintf(msg, sizeof(msg), "cannot check the guardrails: %s",
 				 strerror(-gr));
 			why_add(why, json, msg);
 			r = -EPERM;
 		}
+		/* FILE:LINE: ... lines, as embargo check prints them (and policy diagnostics). */
 		for (size_t i = 0; i < bad.n; i++) {
 			emb_guard_format(&bad.v[i], msg, sizeof(msg));
-			why_add(why, json, msg);
+			if (json)
+				array_add(why, msg);
+			else
+				sb_printf(why, "%s\n", msg);
 			r = -EPERM;
 		}
 		emb_guard_violations_free(&bad);
-		emb_guard_files_free(&files);
 	}
 	return r;
 }
