@@ -43,6 +43,13 @@ void cli_print_diags(const struct emb_diags *diags);
  */
 int cli_ask(struct cli *cli, const char *request, char **reply);
 
+/*
+ * Prints the "source:" lines of status and policy show from the object NAME of embargod's
+ * reply (push_source_json()): the files in force, or the push in force, the --policy files it
+ * keeps out of force and the way back to them.
+ */
+void cli_print_source(const char *reply, const char *name);
+
 /* Prints S for a terminal: control bytes of a path (which any user chooses) as \xNN. */
 void cli_print_safe(const char *s);
 

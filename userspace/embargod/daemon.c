@@ -296,6 +296,7 @@ static void nearest_existing_dir(const char *path, char *dir, size_t size)
 }
 
 static void reresolve_until_settled(struct daemon *d);
+static void flush_batch(struct daemon *d);
 
 static int int_cmp(const void *a, const void *b)
 {
@@ -442,13 +443,41 @@ int daemon_commit_policy(struct daemon *d)
 	return 0;
 }
 
+/* The --policy paths as one line: "a.policy, /etc/embargo/policy.d". */
+static void policy_paths_text(const struct daemon *d, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < d->n_policy_paths && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+					d->policy_paths[i]);
+}
+
 void daemon_reload(struct daemon *d)
 {
 	uint32_t in_force = daemon_current(d)->id;
+	char paths[1024], note[1536] = "";
+	bool ok;
 
-	if (daemon_prepare_policy(d) || daemon_commit_policy(d))
+	policy_paths_text(d, paths, sizeof(paths));
+	if (d->pushed) {
+		/* Said every time: edits to the files do nothing while a push is in force. */
+		snprintf(note, sizeof(note),
+			 "a pushed policy is in force: the --policy files (%s) were NOT reloaded; "
+			 "'embargo push --revert' goes back to them",
+			 paths);
+		fprintf(stderr, "embargod: reload: reloading the pushed policy %s/%s; %s\n",
+			d->state_dir, PUSH_POLICY_NAME, note);
+	} else {
+		fprintf(stderr, "embargod: reload: reloading the --policy files (%s)\n", paths);
+	}
+	ok = !daemon_prepare_policy(d) && !daemon_commit_policy(d);
+	if (!ok)
 		fprintf(stderr, "embargod: reload refused; generation %u stays in force\n",
 			in_force);
+	daemon_log_policy(d, "reload", ok, -1, "", note[0] ? note : NULL);
+	flush_batch(d);
 }
 
 static bool resolved_same(const struct emb_resolved *a, const struct emb_resolved *b)
@@ -938,6 +967,40 @@ void daemon_took_over(struct daemon *d)
 	d->events_in_batch++;
 }
 
+void daemon_log_policy(struct daemon *d, const char *action, bool ok, long long uid,
+		       const char *signer, const char *note)
+{
+	struct generation *g = daemon_current(d);
+	struct strbuf source = { 0 };
+	char time[48], hex[65];
+	struct json j;
+
+	push_source_json(d, &source);
+	emb_hex(g->sha256, sizeof(g->sha256), hex);
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "policy");
+	json_str(&j, "action", action);
+	json_bool(&j, "ok", ok);
+	json_u64(&j, "generation", g->id);
+	json_u64(&j, "policy_version", g->policy.version);
+	json_str(&j, "policy_sha256", hex);
+	json_raw(&j, "source", source.buf && !source.oom ? source.buf : "{}");
+	if (uid >= 0)
+		json_u64(&j, "uid", (uint64_t)uid);
+	if (signer && signer[0])
+		json_str(&j, "signer", signer);
+	if (note)
+		json_str(&j, "note", note);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	sb_free(&source);
+}
+
 void daemon_drain_events(struct daemon *d)
 {
 	if (!d->rb)
@@ -1024,7 +1087,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
-	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 };
+	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 }, source = { 0 };
 	char started[48], loaded[48], policy_hex[65];
 	struct json j, jc;
 
@@ -1078,6 +1141,8 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_u64(&j, "policy_version", g->policy.version);
 	json_str(&j, "policy_sha256", policy_hex);
 	json_str(&j, "policy_source", g->source);
+	push_source_json(d, &source);
+	json_raw(&j, "source", source.buf && !source.oom ? source.buf : "{}");
 	if (g->signer[0])
 		json_str(&j, "signed_by", g->signer);
 	json_u64(&j, "rules", g->policy.n_rules);
@@ -1102,6 +1167,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	sb_free(&files);
 	sb_free(&cnt);
 	sb_free(&pending);
+	sb_free(&source);
 }
 
 /* Root, or a member of --admin-group (the peer's groups as of its connect()). */
@@ -1238,6 +1304,8 @@ static void control_handle(struct daemon *d, int fd)
 		push_handle(d, fd, l.args, l.rest, l.rest_len, &cred, &reply);
 	} else if (l.verb == EMB_CONTROL_UNLOAD) {
 		unload_handle(d, l.args, &cred, &reply);
+	} else if (l.verb == EMB_CONTROL_REVERT) {
+		push_revert(d, l.args, &cred, &reply);
 	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-call")) {
 		fprintf(stderr, "embargod: test hook: a system call outside the allowlist\n");
 		sandbox_test_forbidden_call();

@@ -146,6 +146,13 @@ void daemon_took_over(struct daemon *d);
  * tier; in the tracepoint tier it says so and does nothing). 0 or -errno.
  */
 int daemon_protect(struct daemon *d);
+/*
+ * Adds a "policy" record to the batch the drain writes: ACTION ("reload", "push", "revert"), OK
+ * or not, the generation in force and its source (push_source_json()), UID (-1: none) and
+ * SIGNER (or ""), and NOTE when not NULL.
+ */
+void daemon_log_policy(struct daemon *d, const char *action, bool ok, long long uid,
+		       const char *signer, const char *note);
 /* Adds one decision record (LEN bytes, as from the ring buffer) to the batch the drain writes. */
 void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len);
 
