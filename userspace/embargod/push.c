@@ -216,7 +216,10 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 	}
 	if (!force) {
 		/* The checker embargo check runs too: the same verdict, the same messages. */
-		int gr = emb_guard_policy(&g->policy, g->mode, &g->resolved, d->dpkg_admin, &bad);
+		/* dpkg's database is read again only when it changed: pushes come in bursts. */
+		static struct emb_guard_cache cache;
+		int gr = emb_guard_policy_cached(&g->policy, g->mode, &g->resolved, d->dpkg_admin,
+						 &cache, &bad);
 
 		if (gr) {
 			snprintf(msg, sizeof(msg), "cannot check the guardrails: %s",

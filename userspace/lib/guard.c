@@ -345,7 +345,7 @@ static int name_cmp(const void *a, const void *b)
 int emb_guard_collect_essential(struct emb_guard_files *files, const char *admin_dir,
 				const struct emb_dpkg_owners *essential)
 {
-	char info[PATH_MAX], arch_prefix[300], **lists = NULL;
+	char info[PATH_MAX], **lists = NULL;
 	const char **owner = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -367,10 +367,10 @@ int emb_guard_collect_essential(struct emb_guard_files *files, const char *admin
 			continue;
 		for (size_t i = 0; i < essential->n; i++) {
 			const char *name = essential->names[i];
+			size_t nlen = strlen(name);
 
-			snprintf(arch_prefix, sizeof(arch_prefix), "%s:", name);
-			if (!(len - 5 == strlen(name) && !strncmp(de->d_name, name, len - 5)) &&
-			    strncmp(de->d_name, arch_prefix, strlen(arch_prefix)))
+			if (nlen > len - 5 || strncmp(de->d_name, name, nlen) ||
+			    (de->d_name[nlen] != ':' && nlen != len - 5))
 				continue;
 			if (n == cap) {
 				char **v = reallocarray(lists, cap ? 2 * cap : 32, sizeof(*v));
@@ -450,12 +450,69 @@ int emb_guard_check_packages(const struct emb_policy *policy, enum emb_mode mode
 	return 0;
 }
 
+void emb_guard_cache_free(struct emb_guard_cache *cache)
+{
+	if (cache->essential) {
+		emb_dpkg_owners_free(cache->essential);
+		free(cache->essential);
+	}
+	emb_guard_files_free(&cache->essential_files);
+	*cache = (struct emb_guard_cache){ 0 };
+}
+
+/* The Essential packages and their programs, read again unless CACHE still holds them. */
+static int essential_cached(struct emb_guard_cache *cache, const char *admin_dir)
+{
+	char status[PATH_MAX + 8];
+	struct stat st = { 0 };
+	int64_t mtime_ns;
+	int err;
+
+	snprintf(status, sizeof(status), "%s/status", admin_dir);
+	if (stat(status, &st) < 0 && errno != ENOENT)
+		return -errno;
+	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (cache->valid && !strcmp(cache->admin_dir, admin_dir) && cache->dev == st.st_dev &&
+	    cache->ino == st.st_ino && cache->size == (uint64_t)st.st_size &&
+	    cache->mtime_ns == mtime_ns)
+		return 0;
+	emb_guard_cache_free(cache);
+	cache->essential = calloc(1, sizeof(*cache->essential));
+	if (!cache->essential)
+		return -ENOMEM;
+	err = emb_dpkg_essential(admin_dir, cache->essential);
+	if (!err)
+		err = emb_guard_collect_essential(&cache->essential_files, admin_dir,
+						  cache->essential);
+	if (err) {
+		emb_guard_cache_free(cache);
+		return err;
+	}
+	snprintf(cache->admin_dir, sizeof(cache->admin_dir), "%s", admin_dir);
+	cache->dev = st.st_dev;
+	cache->ino = st.st_ino;
+	cache->size = (uint64_t)st.st_size;
+	cache->mtime_ns = mtime_ns;
+	cache->valid = true;
+	return 0;
+}
+
 int emb_guard_policy(const struct emb_policy *policy, enum emb_mode mode,
 		     const struct emb_resolved *resolved, const char *admin_dir,
 		     struct emb_guard_violations *out)
 {
+	struct emb_guard_cache cache = { 0 };
+	int err = emb_guard_policy_cached(policy, mode, resolved, admin_dir, &cache, out);
+
+	emb_guard_cache_free(&cache);
+	return err;
+}
+
+int emb_guard_policy_cached(const struct emb_policy *policy, enum emb_mode mode,
+			    const struct emb_resolved *resolved, const char *admin_dir,
+			    struct emb_guard_cache *cache, struct emb_guard_violations *out)
+{
 	struct emb_guard_violations found = { 0 };
-	struct emb_dpkg_owners essential = { 0 };
 	struct emb_guard_files files = { 0 };
 	size_t n = out->n;
 	int err;
@@ -464,11 +521,17 @@ int emb_guard_policy(const struct emb_policy *policy, enum emb_mode mode,
 		admin_dir = EMB_DPKG_ADMIN_DEFAULT;
 	err = emb_guard_collect(&files);
 	if (!err)
-		err = emb_dpkg_essential(admin_dir, &essential);
+		err = essential_cached(cache, admin_dir);
+	/* The critical files first: a program of both is named as the boot's (/bin/sh). */
+	for (size_t i = 0; !err && i < cache->essential_files.n; i++) {
+		const struct emb_guard_file *f = &cache->essential_files.v[i];
+
+		err = files_add(&files, f->what, f->package, f->path);
+		if (err != -ENOMEM)
+			err = 0;
+	}
 	if (!err)
-		err = emb_guard_collect_essential(&files, admin_dir, &essential);
-	if (!err)
-		err = emb_guard_check_packages(policy, mode, &essential, &found);
+		err = emb_guard_check_packages(policy, mode, cache->essential, &found);
 	if (!err)
 		err = emb_guard_check(policy, resolved, &files, &found);
 	for (size_t i = 0; !err && i < found.n; i++) {
@@ -504,7 +567,6 @@ int emb_guard_policy(const struct emb_policy *policy, enum emb_mode mode,
 		out->n = n;
 	emb_guard_violations_free(&found);
 	emb_guard_files_free(&files);
-	emb_dpkg_owners_free(&essential);
 	return err;
 }
 

@@ -125,6 +125,25 @@ int emb_guard_policy(const struct emb_policy *policy, enum emb_mode mode,
 		     struct emb_guard_violations *out);
 
 /*
+ * What emb_guard_policy() read from dpkg's database, kept for the next call while the status
+ * file is the same (device, inode, size, modification time): a push does not read it again.
+ */
+struct emb_guard_cache {
+	char admin_dir[PATH_MAX];
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+	bool valid;
+	struct emb_dpkg_owners *essential; /* malloc'd */
+	struct emb_guard_files essential_files;
+};
+
+/* emb_guard_policy() with CACHE (zeroed before the first call; freed with the next). */
+int emb_guard_policy_cached(const struct emb_policy *policy, enum emb_mode mode,
+			    const struct emb_resolved *resolved, const char *admin_dir,
+			    struct emb_guard_cache *cache, struct emb_guard_violations *out);
+void emb_guard_cache_free(struct emb_guard_cache *cache);
+
+/*
  * Checks FILES against POLICY as resolved into RESOLVED (emb_policy_resolve(); its verdicts
  * have audit mode applied, so an audit-mode policy denies nothing). Each file's exec is
  * decided as emb_explain() does (inode, content, directories), its open the same way with the
