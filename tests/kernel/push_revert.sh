@@ -105,6 +105,10 @@ log_wait_lines '"event":"policy","action":"revert"' 1
 check "the log has the revert record, with the uid and the files now in force" \
 	sh -c "grep '\"event\":\"policy\",\"action\":\"revert\",\"ok\":true' '$T/events.jsonl' | grep '\"uid\":0' | grep -qF '\"source\":{\"kind\":\"files\",\"files\":[\"$T/files.policy\"]}'"
 check "embargod's stderr says it" grep -q "revert by uid 0: the --policy files are in force again" "$T/daemon.err"
+embargo log --event policy "$T/events.jsonl" > "$T/log.out"
+check "embargo log --event policy lists the push, the reload and the revert" \
+	sh -c "grep -q ' policy push     ok      generation=.* source=push uid=0' '$T/log.out' && grep -q ' policy reload   ok      generation=.* source=push .*were NOT reloaded' '$T/log.out' && grep -q ' policy revert   ok      generation=.* source=files uid=0' '$T/log.out'"
+check "and plain embargo log leaves them out" sh -c "! embargo log '$T/events.jsonl' | grep -q ' policy '"
 check "status: files again" grep -qxF "source:     files: $T/files.policy" "$(ctl status > "$T/status"; echo "$T/status")"
 check "the push is forgotten in --state" sh -c "[ ! -e '$T/state/pushed.policy' ] && [ ! -e '$T/state/pushed.policy.name' ]"
 ctl push --revert > "$T/out" 2>&1

@@ -87,6 +87,28 @@ static void print_drop_record(const struct emb_log_event *e, const char *line)
 	       e->time_str, count, total);
 }
 
+/* A policy record: a reload, push or revert, and the source in force after it. */
+static void print_policy_record(const struct emb_log_event *e, const char *line)
+{
+	char *action = json_get_string(line, "action"), *note = json_get_string(line, "note");
+	const char *src = strstr(line, "\"source\":{");
+	char *kind = src ? json_get_string(src + 9, "kind") : NULL;
+
+	printf("%-30s  policy %-8s %s generation=%llu source=%s", e->time_str,
+	       action ? action : "?", json_get_true(line, "ok") ? "ok     " : "refused",
+	       json_get_u64(line, "generation"), kind ? kind : "?");
+	if (e->has_uid)
+		printf(" uid=%llu", e->uid);
+	if (note) {
+		putchar(' ');
+		cli_print_safe(note);
+	}
+	putchar('\n');
+	free(action);
+	free(note);
+	free(kind);
+}
+
 /* A chain record: where the hash chain starts, resumes or continues after a rotation. */
 static void print_chain_record(const struct emb_log_event *e, const char *line)
 {
@@ -159,9 +181,11 @@ static int log_option(struct cli *cli, void *ctx, int c, const char *arg)
 		break;
 	case 'e':
 		if (strcmp(arg, "exec") && strcmp(arg, "mmap") && strcmp(arg, "open") &&
-		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop")) {
+		    strcmp(arg, "kill") && strcmp(arg, "chain") && strcmp(arg, "drop") &&
+		    strcmp(arg, "policy")) {
 			cli_error(cli,
-				  "log: --event is exec, mmap, open, kill, chain or drop, not '%s'",
+				  "log: --event is exec, mmap, open, kill, chain, drop or policy, "
+				  "not '%s'",
 				  arg);
 			return -1;
 		}
@@ -642,8 +666,10 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 		}
 		if (!r)
 			continue;
-		/* Chain and drop records decide nothing: they are listed only when asked for. */
-		if (e.event && (!strcmp(e.event, "chain") || !strcmp(e.event, "drop")) &&
+		/* Chain, drop and policy records decide nothing: listed only when asked for. */
+		if (e.event &&
+		    (!strcmp(e.event, "chain") || !strcmp(e.event, "drop") ||
+		     !strcmp(e.event, "policy")) &&
 		    !(q.filter.event && !strcmp(q.filter.event, e.event))) {
 			emb_log_event_free(&e);
 			continue;
@@ -656,6 +682,8 @@ int cmd_log(struct cli *cli, int argc, char **argv)
 			print_chain_record(&e, buf);
 		else if (e.event && !strcmp(e.event, "drop"))
 			print_drop_record(&e, buf);
+		else if (e.event && !strcmp(e.event, "policy"))
+			print_policy_record(&e, buf);
 		else
 			print_event(&e);
 		n_listed++;
