@@ -71,8 +71,9 @@ check "the push is logged as a policy record" \
 	grep -q '"event":"policy","action":"push","ok":true,.*"kind":"push","name":"push.policy"' \
 	"$T/events.jsonl"
 
-# The admin edits the file and sends SIGHUP, as before any push.
-printf 'version 3\ndeny exec path=%s/c/touch key=files-c\n' "$T" > "$T/files.policy"
+# The admin edits the file (its version older than the push's) and sends SIGHUP, as before any
+# push.
+printf 'version 1\ndeny exec path=%s/c/touch key=files-c\n' "$T" > "$T/files.policy"
 daemon_reload
 check "SIGHUP: stderr says the files were NOT reloaded, and how to go back" \
 	grep -q "reload: reloading the pushed policy $T/state/pushed.policy; a pushed policy is in force: the --policy files ($T/files.policy) were NOT reloaded; 'embargo push --revert' goes back to them" \
@@ -96,7 +97,7 @@ runs c allowed
 
 ctl push --revert > "$T/out" 2>&1
 check "push --revert succeeds ($(head -n 1 "$T/out"))" \
-	grep -q "^reverted: the --policy files are in force again: generation .*, version 3, 1 rules" "$T/out"
+	grep -q "^reverted: the --policy files are in force again: generation .*, version 1, 1 rules" "$T/out"
 echo "# the edited files are in force"
 runs a allowed
 runs b allowed

@@ -56,6 +56,7 @@ struct daemon {
 	size_t n_trusted_paths;
 	bool test_hooks;       /* EMBARGOD_TEST_HOOKS=1: the sandbox's test requests are served */
 	bool pushed;	       /* the policy in force came from a push (state_dir/pushed.policy) */
+	bool reverting;	       /* embargo push --revert: the files may be older than the push */
 	char pushed_name[256]; /* the name it was pushed under, for diagnostics and keys */
 	unsigned long long version_floor; /* highest version accepted, from state_dir */
 

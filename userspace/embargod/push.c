@@ -198,7 +198,9 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 			why_add(why, json, msg);
 			r = -EPERM;
 		}
-	} else if (want && cur->id && cur->policy.version && want < cur->policy.version && !force) {
+	} else if (want && cur->id && cur->policy.version && want < cur->policy.version && !force &&
+		   !d->reverting) {
+		/* Going back to the files is asked for explicitly: their version may be older. */
 		snprintf(msg, sizeof(msg),
 			 "version %llu is older than version %llu in force (--force overrides)",
 			 want, (unsigned long long)cur->policy.version);
@@ -531,7 +533,9 @@ void push_revert(struct daemon *d, const char *args, const struct ucred *cred, s
 	/* Checked as at start (signatures, version, guardrails); the push stays on failure. */
 	memcpy(name, d->pushed_name, sizeof(name));
 	d->pushed = false;
+	d->reverting = true;
 	r = daemon_prepare_policy(d);
+	d->reverting = false;
 	if (!r)
 		r = daemon_commit_policy(d);
 	if (r) {
