@@ -31,6 +31,15 @@ static void test_lines(void)
 	strcpy(buf, "reloadx\n");
 	emb_control_parse_line(buf, strlen(buf), &l);
 	is_int(l.verb, EMB_CONTROL_UNKNOWN, "reloadx is not reload");
+	strcpy(buf, "revert\n");
+	emb_control_parse_line(buf, strlen(buf), &l);
+	ok(l.verb == EMB_CONTROL_REVERT && !strcmp(l.args, ""), "a bare revert");
+	strcpy(buf, "revert {\"token\":\"t\"}\n");
+	emb_control_parse_line(buf, strlen(buf), &l);
+	ok(l.verb == EMB_CONTROL_REVERT && !strcmp(l.args, "{\"token\":\"t\"}"), "revert ARGS");
+	strcpy(buf, "reverted\n");
+	emb_control_parse_line(buf, strlen(buf), &l);
+	ok(l.verb == EMB_CONTROL_UNKNOWN, "no prefix matching: reverted is unknown");
 	strcpy(buf, "statusx\n");
 	emb_control_parse_line(buf, strlen(buf), &l);
 	ok(l.verb == EMB_CONTROL_UNKNOWN && !strcmp(l.line, "statusx"), "no prefix matching");

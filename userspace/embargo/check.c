@@ -8,21 +8,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checker.h"
 #include "cli.h"
 #include "dpkg.h"
+#include "guard.h"
 #include "package.h"
 #include "policy.h"
 #include "strbuf.h"
 
 static const char check_usage[] =
-	"usage: embargo check [--json] [--explain [--dpkg-root DIR]] FILE|DIR...\n"
-	"Parses the policy files (a DIR: its *.policy files) as one policy, as embargod would "
-	"load\n"
-	"them. Prints FILE:LINE:COL: message for each error; exits 1 on any.\n"
-	"--explain also expands package= rules from dpkg's database (" EMB_DPKG_ADMIN_DEFAULT
-	", or\n"
-	"DIR" EMB_DPKG_ADMIN_DEFAULT " with --dpkg-root DIR) and prints every rule, each package\n"
-	"rule followed by the path= and sha256= rules its files derive, or 'not installed'.\n";
+	"usage: embargo check [--json] [--explain] [--dpkg-root DIR] FILE|DIR...\n"
+	"Checks the policy files (a DIR: its *.policy files) as one policy, with the checker\n"
+	"embargod runs (embargod --check): syntax, package= rules expanded from dpkg's database\n"
+	"(" EMB_DPKG_ADMIN_DEFAULT ", or DIR" EMB_DPKG_ADMIN_DEFAULT
+	" with --dpkg-root DIR), and the\n"
+	"guardrails: a rule that would deny PID 1, the init program, the login path, /bin/sh,\n"
+	"the dynamic loader, libc, embargod, the package manager or an Essential package is\n"
+	"refused. Prints FILE:LINE[:COL]: message for each error; exits 1 on any. The mode\n"
+	"shown is the one embargod would enforce (enforce when the policy has no mode line).\n"
+	"--explain also prints every rule, each package rule followed by the path= and sha256=\n"
+	"rules its files derive, or 'not installed'.\n";
 
 struct check_options {
 	bool explain;
@@ -183,6 +188,27 @@ static void append_explain_json(struct strbuf *sb, const struct emb_policy *poli
 	sb_putc(sb, ']');
 }
 
+/* The guardrails' messages as JSON error objects, appended to the "errors" array in ERRS. */
+static void append_guard_json(struct strbuf *errs, bool first,
+			      const struct emb_guard_violations *bad)
+{
+	char msg[PATH_MAX + 512];
+
+	for (size_t i = 0; i < bad->n; i++) {
+		const struct emb_rule *r = bad->v[i].written ? bad->v[i].written : bad->v[i].rule;
+		struct json je;
+
+		if (!first || i)
+			sb_putc(errs, ',');
+		emb_guard_format(&bad->v[i], msg, sizeof(msg));
+		json_begin(&je, errs);
+		json_str(&je, "file", r ? r->file : "");
+		json_u64(&je, "line", r ? r->line : 0);
+		json_str(&je, "message", msg);
+		json_end(&je);
+	}
+}
+
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -192,9 +218,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	};
 	struct check_options o = { 0 };
 	struct emb_package_report report = { 0 };
+	struct emb_guard_violations bad = { 0 };
+	struct emb_resolved resolved = { 0 };
 	struct emb_policy policy = { 0 };
 	struct emb_diags diags = { 0 };
-	char admin[PATH_MAX];
+	enum emb_mode mode = EMB_MODE_UNSET;
+	char admin[PATH_MAX], summary[256], msg[PATH_MAX + 512];
 	size_t n_written = 0, n_packages = 0;
 	int first, r;
 
@@ -205,16 +234,22 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s", check_usage);
 		return CLI_EXIT_USAGE;
 	}
-	if (o.dpkg_root && !o.explain) {
-		cli_error(cli, "check: --dpkg-root is only used with --explain");
-		return CLI_EXIT_USAGE;
-	}
 	if (cli_dpkg_admin(cli, "check", o.dpkg_root, admin, sizeof(admin)))
 		return CLI_EXIT_USAGE;
 	r = emb_policy_load(&policy, (const char *const *)argv + first, (size_t)(argc - first),
 			    &diags);
-	if (!r && o.explain)
-		r = emb_policy_expand_packages(&policy, admin, &report, &diags);
+	/* As embargod does: expanded, resolved in the mode it would enforce, guard-railed. */
+	if (!r)
+		r = emb_checker_prepare(&policy, admin, EMB_MODE_UNSET, 1, &report, &mode,
+					&resolved, &diags);
+	if (!r) {
+		r = emb_guard_policy(&policy, mode, &resolved, admin, &bad);
+		if (!r && bad.n)
+			r = -EPERM;
+	}
+	if (mode == EMB_MODE_UNSET)
+		mode = emb_checker_mode(&policy, EMB_MODE_UNSET);
+	emb_checker_summary(&policy, mode, o.explain, summary, sizeof(summary));
 	for (size_t i = 0; i < policy.n_rules; i++) {
 		if (policy.rules[i].origin)
 			continue;
@@ -238,14 +273,15 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 			json_str(&je, "message", diags.v[i].msg);
 			json_end(&je);
 		}
+		append_guard_json(&errs, diags.n == 0, &bad);
 		sb_putc(&errs, ']');
 		json_begin(&j, &sb);
 		json_bool(&j, "ok", r == 0);
 		json_u64(&j, "rules", r == 0 ? n_written : 0);
-		json_str(&j, "mode", emb_mode_name(policy.mode));
+		json_str(&j, "mode", emb_mode_name(mode));
 		json_raw(&j, "errors", errs.buf);
 		json_u64(&j, "errors_not_shown", diags.dropped);
-		if (r && r != -EINVAL)
+		if (r && r != -EINVAL && r != -EPERM)
 			json_str(&j, "error", strerror(-r));
 		json_u64(&j, "packages", r == 0 ? n_packages : 0);
 		if (o.explain) {
@@ -268,24 +304,22 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		sb_free(&explain);
 	} else {
 		cli_print_diags(&diags);
+		for (size_t i = 0; i < bad.n; i++) {
+			emb_guard_format(&bad.v[i], msg, sizeof(msg));
+			fprintf(stderr, "%s\n", msg);
+		}
 		if (!r && o.explain)
 			print_explain(&policy, &report);
-		if (!r && o.explain && n_packages)
-			printf("policy OK: %zu rules (%zu package, %zu derived), mode %s\n",
-			       n_written, n_packages, policy.n_rules - n_written,
-			       emb_mode_name(policy.mode));
-		else if (!r && n_packages)
-			printf("policy OK: %zu rules (%zu package), mode %s\n", n_written,
-			       n_packages, emb_mode_name(policy.mode));
-		else if (!r)
-			printf("policy OK: %zu rules, mode %s\n", n_written,
-			       emb_mode_name(policy.mode));
-		else if (r == -EINVAL)
+		if (!r)
+			printf("policy OK: %s\n", summary);
+		else if (r == -EINVAL || r == -EPERM)
 			fprintf(stderr, "embargo: policy rejected (errors: %zu)\n",
-				diags.n + diags.dropped);
+				diags.n + diags.dropped + bad.n);
 		else
 			cli_error(cli, "check: %s", strerror(-r));
 	}
+	emb_guard_violations_free(&bad);
+	emb_resolved_free(&resolved);
 	emb_package_report_free(&report);
 	emb_policy_free(&policy);
 	emb_diags_free(&diags);

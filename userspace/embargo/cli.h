@@ -47,6 +47,13 @@ void cli_print_diags(const struct emb_diags *diags);
 int cli_ask(struct cli *cli, const char *request, char **reply);
 
 /*
+ * Prints the "source:" lines of status and policy show from the object NAME of embargod's
+ * reply (push_source_json()): the files in force, or the push in force, the --policy files it
+ * keeps out of force and the way back to them.
+ */
+void cli_print_source(const char *reply, const char *name);
+
+/*
  * The audit log of the embargod that answers at CLI's control socket (its status names it), or
  * the default log when none answers. *OWNED gets what to free.
  */

@@ -37,9 +37,10 @@ static const char log_usage[] =
 	"(2026-11-28) or date and time (2026-11-28T01:02[:03]), today, yesterday, now, or a time\n"
 	"ago (30s, 30m, 1h, 2d, 1w). --key exactly, --verdict deny|audit|allow, --path a shell\n"
 	"glob on the path ('*' matches '/' too), --uid a uid or a user name, --event\n"
-	"exec|mmap|open|kill|tamper|chain|drop|start|stop (chain records, where the hash chain\n"
-	"starts or resumes, drop records, events the kernel could not queue, and embargod's start\n"
-	"and stop records are listed only when asked for), --would-deny only would-be denials\n"
+	"exec|mmap|open|kill|tamper|chain|drop|start|stop|policy (chain records, where the hash\n"
+	"chain starts or resumes, drop records, events the kernel could not queue, embargod's\n"
+	"start and stop records, and policy records, each reload, push and revert, are listed\n"
+	"only when asked for), --would-deny only would-be denials\n"
 	"(audit mode logs a deny rule's decision as audit, marked would-deny).\n"
 	"--summary counts them by verdict, by key and the top paths instead, and says what\n"
 	"enforcing would deny: the would-be denials, their distinct paths and uids, and the top\n"
@@ -115,6 +116,28 @@ static void print_string_field(const char *line, const char *name)
 		cli_print_safe(v);
 	}
 	free(v);
+}
+
+/* A policy record: a reload, push or revert, and the source in force after it. */
+static void print_policy_record(const struct emb_log_event *e, const char *line)
+{
+	char *action = json_get_string(line, "action"), *note = json_get_string(line, "note");
+	const char *src = strstr(line, "\"source\":{");
+	char *kind = src ? json_get_string(src + 9, "kind") : NULL;
+
+	printf("%-30s  policy %-8s %s generation=%llu source=%s", e->time_str,
+	       action ? action : "?", json_get_true(line, "ok") ? "ok     " : "refused",
+	       json_get_u64(line, "generation"), kind ? kind : "?");
+	if (e->has_uid)
+		printf(" uid=%llu", e->uid);
+	if (note) {
+		putchar(' ');
+		cli_print_safe(note);
+	}
+	putchar('\n');
+	free(action);
+	free(note);
+	free(kind);
 }
 
 /* A chain record: where the hash chain starts, resumes or continues after a rotation. */
@@ -660,6 +683,8 @@ static int show_line(struct cli *cli, struct log_query *q, struct log_reader *rd
 		print_drop_record(e, rd->buf);
 	else if (e->event && (!strcmp(e->event, "start") || !strcmp(e->event, "stop")))
 		print_lifecycle_record(e, rd->buf);
+	else if (e->event && !strcmp(e->event, "policy"))
+		print_policy_record(e, rd->buf);
 	else if (emb_log_event_is_record(e->event))
 		print_record(e, rd->buf);
 	else

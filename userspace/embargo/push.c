@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -16,10 +17,13 @@
 #include "json_read.h"
 #include "policy.h"
 #include "strbuf.h"
+#include "unload_token.h"
 
 static const char push_usage[] =
 	"usage: embargo push [--json] [--control SOCKET] [--sig FILE.sig] [--force]\n"
 	"                    [--allow-empty] [--kill-running] FILE\n"
+	"       embargo push --revert [--token FILE]\n"
+	"       embargo push revert-token --host NAME [--valid SECONDS] FILE\n"
 	"Sends the policy FILE to embargod, which checks it completely (syntax, signature and\n"
 	"version when it has trusted keys, guardrails) and puts it in force in one step, or\n"
 	"refuses it and keeps the policy in force. FILE.sig, when it exists (or --sig), is sent\n"
@@ -27,7 +31,12 @@ static const char push_usage[] =
 	"the dynamic loader, libc, embargod, the package manager) or go back to an older\n"
 	"version without trusted keys; --allow-empty lets an empty policy replace rules in force;\n"
 	"--kill-running kills the processes already running a program the policy denies.\n"
-	"Exits 1 when the policy is refused.\n";
+	"While a pushed policy is in force, SIGHUP reloads it, not embargod's --policy files.\n"
+	"--revert goes back to those files: embargod checks them as at start, puts them in\n"
+	"force, logs it, and forgets the push (a restart loads the files too). With trusted\n"
+	"keys it needs a revert token signed by one of them (--token FILE sends FILE and\n"
+	"FILE.sig); 'revert-token' writes one for host NAME, valid SECONDS (default 3600).\n"
+	"Exits 1 when the policy (or the revert) is refused.\n";
 
 static const char policy_usage[] =
 	"usage: embargo policy show [--json] [--control SOCKET]\n"
@@ -35,8 +44,8 @@ static const char policy_usage[] =
 	"from, and its rules.\n";
 
 struct push_options {
-	const char *sig;
-	bool force, allow_empty, kill_running;
+	const char *sig, *token;
+	bool force, allow_empty, kill_running, revert;
 };
 
 static int push_option(struct cli *cli, void *ctx, int c, const char *arg)
@@ -52,7 +61,141 @@ static int push_option(struct cli *cli, void *ctx, int c, const char *arg)
 		o->allow_empty = true;
 	else if (c == 'k')
 		o->kill_running = true;
+	else if (c == 'r')
+		o->revert = true;
+	else if (c == 't')
+		o->token = arg;
 	return 0;
+}
+
+struct token_options {
+	const char *host;
+	long valid;
+};
+
+static int token_option(struct cli *cli, void *ctx, int c, const char *arg)
+{
+	struct token_options *o = ctx;
+	char *end;
+
+	if (c == 'H') {
+		o->host = arg;
+	} else if (c == 'V') {
+		errno = 0;
+		o->valid = strtol(arg, &end, 10);
+		if (errno || *end || o->valid < 1 || o->valid > 30L * 86400) {
+			cli_error(cli,
+				  "push revert-token: --valid is 1 to 2592000 seconds, not '%s'",
+				  arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* embargo push revert-token --host NAME [--valid SECONDS] FILE */
+static int make_revert_token(struct cli *cli, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "valid", required_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct token_options o = { .valid = 3600 };
+	char buf[EMB_UNLOAD_TOKEN_MAX];
+	FILE *f;
+	int first, r;
+
+	first = cli_parse_options(cli, argc, argv, push_usage, extra, token_option, &o);
+	if (first < 0)
+		return CLI_EXIT_USAGE;
+	if (argc - first != 1 || !o.host) {
+		fprintf(stderr, "%s", push_usage);
+		return CLI_EXIT_USAGE;
+	}
+	r = emb_revert_token_format(o.host, (int64_t)time(NULL) + o.valid, buf, sizeof(buf));
+	if (r) {
+		cli_error(cli, "push revert-token: --host %s: not a host name", o.host);
+		return CLI_EXIT_USAGE;
+	}
+	/* Never over an existing file. */
+	f = fopen(argv[first], "wxe");
+	if (!f || fputs(buf, f) == EOF || fclose(f) == EOF) {
+		cli_error(cli, "push revert-token: %s: %s", argv[first], strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (!cli->json)
+		printf("wrote %s: sign it with embargo sign --key KEY %s\n", argv[first],
+		       argv[first]);
+	else
+		printf("{\"token\":\"%s\"}\n", argv[first]);
+	return CLI_EXIT_OK;
+}
+
+/* The files in force again, from the reply's "source" object. */
+static void print_revert_reply(const char *reply)
+{
+	char **files = NULL;
+	size_t n = 0;
+	const char *src = strstr(reply, "\"source\":{");
+
+	printf("reverted: the --policy files are in force again: generation %llu, version %llu, "
+	       "%llu rules\n",
+	       json_get_u64(reply, "generation"), json_get_u64(reply, "version"),
+	       json_get_u64(reply, "rules"));
+	if (src && !json_get_string_array(src + 9, "files", &files, &n))
+		for (size_t i = 0; i < n; i++)
+			printf("%s %s\n", i ? "         " : "files:   ", files[i]);
+	json_strv_free(files, n);
+}
+
+/* embargo push --revert [--token FILE] */
+static int revert(struct cli *cli, const char *token_path)
+{
+	char *token = NULL, *sig = NULL, *reply = NULL, sig_path[PATH_MAX];
+	struct strbuf req = { 0 };
+	size_t len;
+	struct json j;
+	int r, ret = CLI_EXIT_FAIL;
+
+	sb_puts(&req, "revert");
+	if (token_path) {
+		r = sb_read_file(token_path, EMB_UNLOAD_TOKEN_MAX, &token, &len);
+		if (r) {
+			cli_error(cli, "push --revert: %s: %s", token_path, strerror(-r));
+			goto out;
+		}
+		/* Without FILE.sig the token goes unsigned: embargod says what it wants. */
+		snprintf(sig_path, sizeof(sig_path), "%s.sig", token_path);
+		r = sb_read_file(sig_path, 4096, &sig, &len);
+		if (r && r != -ENOENT) {
+			cli_error(cli, "push --revert: %s: %s", sig_path, strerror(-r));
+			goto out;
+		}
+		sb_putc(&req, ' ');
+		json_begin(&j, &req);
+		json_str(&j, "token", token);
+		if (sig)
+			json_str(&j, "sig", sig);
+		json_end(&j);
+	}
+	if (req.oom) {
+		cli_error(cli, "push --revert: out of memory");
+		goto out;
+	}
+	if (cli_ask(cli, req.buf, &reply))
+		goto out;
+	if (cli->json)
+		printf("%s\n", reply);
+	else
+		print_revert_reply(reply);
+	ret = CLI_EXIT_OK;
+out:
+	free(token);
+	free(sig);
+	free(reply);
+	sb_free(&req);
+	return ret;
 }
 
 /* embargod's reply: an error (with the list of reasons) or what is in force now. */
@@ -105,6 +248,8 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "allow-empty", no_argument, NULL, 'e' },
 		{ "kill-running", no_argument, NULL, 'k' },
+		{ "revert", no_argument, NULL, 'r' },
+		{ "token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct push_options o = { 0 };
@@ -114,9 +259,23 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	struct json j;
 	int first, r, ret = CLI_EXIT_FAIL;
 
+	if (argc > 1 && !strcmp(argv[1], "revert-token"))
+		return make_revert_token(cli, argc - 1, argv + 1);
 	first = cli_parse_options(cli, argc, argv, push_usage, extra, push_option, &o);
 	if (first < 0)
 		return CLI_EXIT_USAGE;
+	if (o.revert) {
+		if (first != argc || o.sig || o.force || o.allow_empty || o.kill_running) {
+			cli_error(cli,
+				  "push --revert takes no FILE and no other option but --token");
+			return CLI_EXIT_USAGE;
+		}
+		return revert(cli, o.token);
+	}
+	if (o.token) {
+		cli_error(cli, "push: --token goes with --revert");
+		return CLI_EXIT_USAGE;
+	}
 	if (argc - first != 1) {
 		fprintf(stderr, "%s", push_usage);
 		return CLI_EXIT_USAGE;
@@ -203,7 +362,7 @@ int cmd_policy(struct cli *cli, int argc, char **argv)
 		printf("version:    %llu\n", json_get_u64(reply, "version"));
 		printf("sha256:     %s\n", sha ? sha : "?");
 		printf("loaded:     %s\n", loaded ? loaded : "?");
-		printf("source:     %s\n", source && !strcmp(source, "push") ? "push" : "files");
+		cli_print_source(reply, "source_detail");
 		printf("signed by:  %s\n", signer && signer[0] ? signer : "(not signed)");
 		printf("mode:       %s\n", mode ? mode : "?");
 		if (!json_get_string_array(reply, "files", &files, &n_files))

@@ -132,6 +132,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		       source && !strcmp(source, "push") ? "a push" : "files");
 		printf("sha256:     %s%s%s\n", sha ? sha : "?", signer ? ", signed by " : "",
 		       signer ? signer : "");
+		cli_print_source(reply, "source");
 		free(sha);
 		free(source);
 		free(signer);
@@ -153,4 +154,52 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	free(reply);
 	return CLI_EXIT_OK;
+}
+
+void cli_print_source(const char *reply, const char *name)
+{
+	char pattern[64], *obj, *kind, *sub = NULL, **v = NULL;
+	const char *p, *end;
+	size_t n = 0;
+
+	/* The object is flat: its arrays hold strings without braces. */
+	snprintf(pattern, sizeof(pattern), "\"%s\":{", name);
+	p = strstr(reply, pattern);
+	end = p ? strchr(p, '}') : NULL;
+	if (!p || !end) {
+		printf("source:     ?\n");
+		return;
+	}
+	p += strlen(pattern) - 1;
+	obj = strndup(p, (size_t)(end - p) + 1);
+	kind = obj ? json_get_string(obj, "kind") : NULL;
+	if (kind && !strcmp(kind, "push")) {
+		char *pname = json_get_string(obj, "name"),
+		     *signer = json_get_string(obj, "signed_by");
+		char *kept = json_get_string(obj, "kept");
+
+		printf("source:     push of %s (version %llu, %s%s), kept in %s\n",
+		       pname ? pname : "?", json_get_u64(obj, "version"),
+		       signer && signer[0] ? "signed by " : "not signed",
+		       signer && signer[0] ? signer : "", kept ? kept : "?");
+		json_get_string_array(obj, "policy_paths", &v, &n);
+		printf("            the --policy files (");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? ", " : "", v[i]);
+		printf(") are NOT in force and SIGHUP does not reload them;\n"
+		       "            'embargo push --revert' goes back to them\n");
+		free(pname);
+		free(signer);
+		free(kept);
+	} else {
+		json_get_string_array(obj ? obj : "{}", "files", &v, &n);
+		printf("source:     files");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? ", " : ": ", v[i]);
+		printf("\n");
+	}
+	json_strv_free(v, n);
+	free(sub);
+	free(kind);
+	free(obj);
 }

@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "checker.h"
 #include "daemon.h"
 #include "handover.h"
 #include "paths.h"
@@ -110,24 +111,11 @@ static void print_diags(const struct emb_diags *diags)
 		say("embargod: ... and %zu more\n", diags->dropped);
 }
 
-static enum emb_mode effective_mode(const struct daemon *d, const struct emb_policy *p)
-{
-	if (d->mode_override != EMB_MODE_UNSET)
-		return d->mode_override;
-	return p->mode != EMB_MODE_UNSET ? p->mode : EMB_MODE_ENFORCE;
-}
-
-/* What every source of a policy goes through once parsed: packages, mode, resolving. */
+/* What every source of a policy goes through once parsed: the checker embargo check runs. */
 static int stage_finish(struct daemon *d, struct generation *g, struct emb_diags *diags)
 {
-	int r = emb_policy_expand_packages(&g->policy, d->dpkg_admin, NULL, diags);
-
-	if (!r) {
-		g->mode = effective_mode(d, &g->policy);
-		r = emb_policy_resolve(&g->policy, g->mode, d->next_generation, &g->resolved,
-				       diags);
-	}
-	return r;
+	return emb_checker_prepare(&g->policy, d->dpkg_admin, d->mode_override, d->next_generation,
+				   NULL, &g->mode, &g->resolved, diags);
 }
 
 int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
@@ -236,11 +224,20 @@ int daemon_prepare_policy(struct daemon *d)
 		if (r)
 			say("%s", why.buf ? why.buf : "");
 	}
-	if (r == -EINVAL || r == -EPERM)
+	if (r == -EPERM) {
+		/* One line a reason. */
+		size_t n = 0;
+
+		for (size_t i = 0; i < why.len; i++)
+			n += why.buf[i] == '\n';
 		say("embargod: policy rejected (errors: %zu); nothing of it was applied\n",
-		    r == -EPERM ? (size_t)1 : diags.n + diags.dropped);
-	else if (r)
+		    n ? n : 1);
+	} else if (r == -EINVAL) {
+		say("embargod: policy rejected (errors: %zu); nothing of it was applied\n",
+		    diags.n + diags.dropped);
+	} else if (r) {
 		say("embargod: cannot load the policy: %s\n", strerror(-r));
+	}
 	emb_diags_free(&diags);
 	sb_free(&why);
 	if (r) {
@@ -324,6 +321,7 @@ static void nearest_existing_dir(const char *path, char *dir, size_t size)
 }
 
 static void reresolve_until_settled(struct daemon *d);
+static void flush_batch(struct daemon *d);
 
 static int int_cmp(const void *a, const void *b)
 {
@@ -469,20 +467,46 @@ int daemon_commit_policy(struct daemon *d)
 	return 0;
 }
 
+/* The --policy paths as one line: "a.policy, /etc/embargo/policy.d". */
+static void policy_paths_text(const struct daemon *d, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < d->n_policy_paths && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+					d->policy_paths[i]);
+}
+
 int daemon_reload(struct daemon *d, struct strbuf *report)
 {
 	uint32_t in_force = daemon_current(d)->id;
+	char paths[1024], note[1536] = "";
 	int r;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading the policy",
 		   (unsigned long long)(clock_ns(CLOCK_MONOTONIC) / 1000));
 	reload_report = report;
+	policy_paths_text(d, paths, sizeof(paths));
+	if (d->pushed) {
+		/* Said every time: edits to the files do nothing while a push is in force. */
+		snprintf(note, sizeof(note),
+			 "a pushed policy is in force: the --policy files (%s) were NOT reloaded; "
+			 "'embargo push --revert' goes back to them",
+			 paths);
+		say("embargod: reload: reloading the pushed policy %s/%s; %s\n", d->state_dir,
+		    PUSH_POLICY_NAME, note);
+	} else {
+		say("embargod: reload: reloading the --policy files (%s)\n", paths);
+	}
 	r = daemon_prepare_policy(d);
 	if (!r)
 		r = daemon_commit_policy(d);
-	reload_report = NULL;
 	if (r)
 		say("embargod: reload refused; generation %u stays in force\n", in_force);
+	reload_report = NULL;
+	daemon_log_policy(d, "reload", !r, -1, "", note[0] ? note : NULL);
+	flush_batch(d);
 	daemon_notify_ready(d, r ? "the last reload was refused" : NULL);
 	return r;
 }
@@ -1051,6 +1075,40 @@ void daemon_log_stop(struct daemon *d, const char *reason)
 	flush_batch(d);
 }
 
+void daemon_log_policy(struct daemon *d, const char *action, bool ok, long long uid,
+		       const char *signer, const char *note)
+{
+	struct generation *g = daemon_current(d);
+	struct strbuf source = { 0 };
+	char time[48], hex[65];
+	struct json j;
+
+	push_source_json(d, &source);
+	emb_hex(g->sha256, sizeof(g->sha256), hex);
+	emb_format_rfc3339(clock_ns(CLOCK_REALTIME), time, sizeof(time));
+	json_begin(&j, &d->batch);
+	json_str(&j, "time", time);
+	json_str(&j, "event", "policy");
+	json_str(&j, "action", action);
+	json_bool(&j, "ok", ok);
+	json_u64(&j, "generation", g->id);
+	json_u64(&j, "policy_version", g->policy.version);
+	json_str(&j, "policy_sha256", hex);
+	json_raw(&j, "source", source.buf && !source.oom ? source.buf : "{}");
+	if (uid >= 0)
+		json_u64(&j, "uid", (uint64_t)uid);
+	if (signer && signer[0])
+		json_str(&j, "signer", signer);
+	if (note)
+		json_str(&j, "note", note);
+	if (d->hostname[0])
+		json_str(&j, "host", d->hostname);
+	json_end(&j);
+	sb_putc(&d->batch, '\n');
+	d->events_in_batch++;
+	sb_free(&source);
+}
+
 void daemon_drain_events(struct daemon *d)
 {
 	if (!d->rb)
@@ -1137,7 +1195,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	};
 	struct generation *g = daemon_current(d);
 	uint64_t counters[EMB_CNT_MAX] = { 0 };
-	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 };
+	struct strbuf files = { 0 }, cnt = { 0 }, pending = { 0 }, source = { 0 };
 	char started[48], loaded[48], policy_hex[65];
 	struct json j, jc;
 
@@ -1192,6 +1250,8 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	json_u64(&j, "policy_version", g->policy.version);
 	json_str(&j, "policy_sha256", policy_hex);
 	json_str(&j, "policy_source", g->source);
+	push_source_json(d, &source);
+	json_raw(&j, "source", source.buf && !source.oom ? source.buf : "{}");
 	if (g->signer[0])
 		json_str(&j, "signed_by", g->signer);
 	json_u64(&j, "rules", g->policy.n_rules);
@@ -1216,6 +1276,7 @@ static void status_reply(struct daemon *d, struct strbuf *sb)
 	sb_free(&files);
 	sb_free(&cnt);
 	sb_free(&pending);
+	sb_free(&source);
 }
 
 /* Root, or a member of --admin-group (the peer's groups as of its connect()). */
@@ -1402,6 +1463,8 @@ static void control_handle(struct daemon *d, int fd)
 		fprintf(stderr, "embargod: reload asked by uid %u: reloading the policy\n",
 			cred.uid);
 		reload_reply(d, &reply);
+	} else if (l.verb == EMB_CONTROL_REVERT) {
+		push_revert(d, l.args, &cred, &reply);
 	} else if (d->test_hooks && !strcmp(l.line, "test-forbidden-call")) {
 		fprintf(stderr, "embargod: test hook: a system call outside the allowlist\n");
 		sandbox_test_forbidden_call();

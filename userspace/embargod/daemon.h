@@ -57,6 +57,7 @@ struct daemon {
 	size_t n_trusted_paths;
 	bool test_hooks;       /* EMBARGOD_TEST_HOOKS=1: the sandbox's test requests are served */
 	bool pushed;	       /* the policy in force came from a push (state_dir/pushed.policy) */
+	bool reverting;	       /* embargo push --revert: the files may be older than the push */
 	char pushed_name[256]; /* the name it was pushed under, for diagnostics and keys */
 	unsigned long long version_floor; /* highest version accepted, from state_dir */
 
@@ -159,6 +160,13 @@ void daemon_took_over(struct daemon *d);
  * tier; in the tracepoint tier it says so and does nothing). 0 or -errno.
  */
 int daemon_protect(struct daemon *d);
+/*
+ * Adds a "policy" record to the batch the drain writes: ACTION ("reload", "push", "revert"), OK
+ * or not, the generation in force and its source (push_source_json()), UID (-1: none) and
+ * SIGNER (or ""), and NOTE when not NULL.
+ */
+void daemon_log_policy(struct daemon *d, const char *action, bool ok, long long uid,
+		       const char *signer, const char *note);
 /* Adds one decision record (LEN bytes, as from the ring buffer) to the batch the drain writes. */
 void daemon_log_event(struct daemon *d, const struct emb_event *e, size_t len);
 

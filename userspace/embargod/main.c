@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 
+#include "checker.h"
 #include "control.h"
 #include "daemon.h"
 #include "paths.h"
@@ -86,8 +87,8 @@ static void usage(FILE *f)
 		"  --protect          tamper protection (lsm tier): only embargod may signal or\n"
 		"                     trace it, write its maps, detach links, remove its pins, or\n"
 		"                     change its policy, key and log files\n"
-		"  --check            check the policy (parse and resolve), print \"configuration "
-		"OK\", exit\n"
+		"  --check            check the --policy files as embargo check does (syntax,\n"
+		"                     packages, guardrails), print \"configuration OK\", exit\n"
 		"  --verbose          print libbpf's messages (the verifier's log when a load "
 		"fails)\n"
 		"  --config FILE      read options from FILE first, one a line (\"name value\");\n"
@@ -624,8 +625,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	raise_nofile_limit();
-	/* A policy pushed earlier was the one in force: it stays so across a restart. */
-	if (push_adopt_state(&d))
+	/*
+	 * A policy pushed earlier was the one in force: it stays so across a restart. --check
+	 * checks the --policy files, as embargo check does.
+	 */
+	if (!check_only && push_adopt_state(&d))
 		fprintf(stderr, "embargod: the policy in force is the one pushed last (%s/%s)\n",
 			d.state_dir, PUSH_POLICY_NAME);
 
@@ -636,7 +640,11 @@ int main(int argc, char **argv)
 	if (r)
 		return 1;
 	if (check_only) {
-		printf("configuration OK: %zu rules\n", d.staged.policy.n_rules);
+		char summary[256];
+
+		emb_checker_summary(&d.staged.policy, d.staged.mode, false, summary,
+				    sizeof(summary));
+		printf("configuration OK: %s\n", summary);
 		return 0;
 	}
 	/* Claimed before anything is written: a second embargod on the same files stops here. */

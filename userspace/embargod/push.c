@@ -19,6 +19,7 @@
 #include "killer.h"
 #include "push.h"
 #include "control_parse.h"
+#include "unload_token.h"
 
 /* How long a client may take to send its policy, between two reads. */
 #define PUSH_READ_TIMEOUT_MS 10000
@@ -177,7 +178,6 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 {
 	struct generation *g = &d->staged, *cur = daemon_current(d);
 	unsigned long long want = g->policy.version, floor = d->version_floor;
-	struct emb_guard_files files = { 0 };
 	struct emb_guard_violations bad = { 0 };
 	char msg[PATH_MAX + 512];
 	int r = 0;
@@ -198,7 +198,9 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 			why_add(why, json, msg);
 			r = -EPERM;
 		}
-	} else if (want && cur->id && cur->policy.version && want < cur->policy.version && !force) {
+	} else if (want && cur->id && cur->policy.version && want < cur->policy.version && !force &&
+		   !d->reverting) {
+		/* Going back to the files is asked for explicitly: their version may be older. */
 		snprintf(msg, sizeof(msg),
 			 "version %llu is older than version %llu in force (--force overrides)",
 			 want, (unsigned long long)cur->policy.version);
@@ -215,23 +217,28 @@ int push_check_staged(struct daemon *d, bool force, bool allow_empty, bool is_pu
 		r = -EPERM;
 	}
 	if (!force) {
-		int gr = emb_guard_collect(&files);
+		/* The checker embargo check runs too: the same verdict, the same messages. */
+		/* dpkg's database is read again only when it changed: pushes come in bursts. */
+		static struct emb_guard_cache cache;
+		int gr = emb_guard_policy_cached(&g->policy, g->mode, &g->resolved, d->dpkg_admin,
+						 &cache, &bad);
 
-		if (!gr)
-			gr = emb_guard_check(&g->policy, &g->resolved, &files, &bad);
-		if (gr && gr != -EPERM) {
+		if (gr) {
 			snprintf(msg, sizeof(msg), "cannot check the guardrails: %s",
 				 strerror(-gr));
 			why_add(why, json, msg);
 			r = -EPERM;
 		}
+		/* FILE:LINE: ... lines, as embargo check prints them (and policy diagnostics). */
 		for (size_t i = 0; i < bad.n; i++) {
 			emb_guard_format(&bad.v[i], msg, sizeof(msg));
-			why_add(why, json, msg);
+			if (json)
+				array_add(why, msg);
+			else
+				sb_printf(why, "%s\n", msg);
 			r = -EPERM;
 		}
 		emb_guard_violations_free(&bad);
-		emb_guard_files_free(&files);
 	}
 	return r;
 }
@@ -402,6 +409,7 @@ void push_handle(struct daemon *d, int fd, const char *header, const char *lefto
 	if (r)
 		fprintf(stderr, "embargod: the pushed policy is in force but not kept in %s: %s\n",
 			d->state_dir, strerror(-r));
+	daemon_log_policy(d, "push", true, cred->uid, g->signer, NULL);
 	if (kill_running || g->policy.running == EMB_RUNNING_KILL)
 		killer_run(d, &killed, &kill_failed);
 
@@ -433,6 +441,155 @@ out:
 	emb_push_header_free(&h);
 }
 
+void push_source_json(struct daemon *d, struct strbuf *out)
+{
+	struct generation *g = daemon_current(d);
+	struct strbuf arr = { 0 };
+	char kept[PATH_MAX + 32];
+	struct json j;
+
+	json_begin(&j, out);
+	if (strcmp(g->source, "push")) {
+		for (size_t i = 0; i < g->policy.n_files; i++)
+			array_add(&arr, g->policy.files[i]);
+		json_str(&j, "kind", "files");
+		json_raw(&j, "files", arr.len ? (sb_putc(&arr, ']'), arr.buf) : "[]");
+	} else {
+		for (size_t i = 0; i < d->n_policy_paths; i++)
+			array_add(&arr, d->policy_paths[i]);
+		snprintf(kept, sizeof(kept), "%s/%s", d->state_dir, PUSH_POLICY_NAME);
+		json_str(&j, "kind", "push");
+		json_str(&j, "name", d->pushed_name);
+		json_u64(&j, "version", g->policy.version);
+		json_str(&j, "signed_by", g->signer);
+		if (g->pushed_by >= 0)
+			json_i64(&j, "pushed_by", g->pushed_by);
+		json_str(&j, "kept", kept);
+		/* What SIGHUP does not reload, and the way back to it. */
+		json_raw(&j, "policy_paths", arr.len ? (sb_putc(&arr, ']'), arr.buf) : "[]");
+		json_str(&j, "revert", "embargo push --revert");
+	}
+	json_end(&j);
+	if (arr.oom)
+		out->oom = true;
+	sb_free(&arr);
+}
+
+/* Removes the pushed policy from the state directory, synced: a restart loads the files. */
+static int forget_pushed(struct daemon *d)
+{
+	static const char *const names[] = { PUSH_POLICY_NAME, PUSH_POLICY_NAME ".sig",
+					     PUSH_POLICY_NAME ".name" };
+	char path[PATH_MAX];
+	int dfd, r = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->state_dir, names[i]);
+		if (unlink(path) < 0 && errno != ENOENT && !r)
+			r = -errno;
+	}
+	dfd = open(d->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) < 0 && !r)
+			r = -errno;
+		close(dfd);
+	}
+	return r;
+}
+
+void push_revert(struct daemon *d, const char *args, const struct ucred *cred, struct strbuf *reply)
+{
+	char *token = NULL, *sig = NULL, signer[128] = "", why[1024] = "",
+	     name[sizeof(d->pushed_name)];
+	struct generation *g;
+	struct json j;
+	int r;
+
+	if (*args) {
+		token = json_get_string(args, "token");
+		sig = json_get_string(args, "sig");
+	}
+	if (d->n_trusted) {
+		if (!token) {
+			snprintf(why, sizeof(why),
+				 "revert: trusted keys are configured: a signed revert token is "
+				 "needed (embargo push revert-token, embargo sign)");
+			goto refuse;
+		}
+		r = daemon_verify_signature(d, "revert token", token, strlen(token), sig, signer,
+					    sizeof(signer), why, sizeof(why));
+		if (r)
+			goto refuse;
+		r = emb_revert_token_check(token, strlen(token), d->hostname, (int64_t)time(NULL),
+					   why, sizeof(why));
+		if (r)
+			goto refuse;
+	}
+	if (!d->pushed) {
+		snprintf(why, sizeof(why),
+			 "revert: no pushed policy is in force: the --policy files are already");
+		goto refuse;
+	}
+	/* Checked as at start (signatures, version, guardrails); the push stays on failure. */
+	memcpy(name, d->pushed_name, sizeof(name));
+	d->pushed = false;
+	d->reverting = true;
+	r = daemon_prepare_policy(d);
+	d->reverting = false;
+	if (!r)
+		r = daemon_commit_policy(d);
+	if (r) {
+		d->pushed = true;
+		memcpy(d->pushed_name, name, sizeof(name));
+		snprintf(why, sizeof(why),
+			 "revert: the --policy files were refused (%s; embargod's messages say "
+			 "why); the pushed policy stays in force",
+			 strerror(-r));
+		daemon_log_policy(d, "revert", false, cred->uid, signer, why);
+		goto refuse;
+	}
+	g = daemon_current(d);
+	r = forget_pushed(d);
+	fprintf(stderr,
+		"embargod: revert by uid %u%s%s: the --policy files are in force again "
+		"(generation %u); the push %s is forgotten\n",
+		cred->uid, signer[0] ? ", token signed by " : "", signer, g->id, name);
+	if (r)
+		fprintf(stderr,
+			"embargod: cannot remove the pushed policy from %s: %s (a restart would "
+			"load it again)\n",
+			d->state_dir, strerror(-r));
+	daemon_log_policy(d, "revert", true, cred->uid, signer,
+			  r ? "the pushed policy could not be removed from the state directory"
+			    : NULL);
+	json_begin(&j, reply);
+	json_bool(&j, "ok", true);
+	json_u64(&j, "generation", g->id);
+	json_u64(&j, "version", g->policy.version);
+	json_u64(&j, "rules", written_rules(&g->policy));
+	{
+		struct strbuf src = { 0 };
+
+		push_source_json(d, &src);
+		json_raw(&j, "source", src.buf && !src.oom ? src.buf : "{}");
+		sb_free(&src);
+	}
+	if (r)
+		json_str(&j, "warning",
+			 "the pushed policy is still in the state directory: a "
+			 "restart would load it again");
+	json_end(&j);
+	goto out;
+refuse:
+	fprintf(stderr, "embargod: revert from uid %u refused: %s\n", cred->uid, why);
+	json_begin(&j, reply);
+	json_str(&j, "error", why);
+	json_end(&j);
+out:
+	free(token);
+	free(sig);
+}
+
 /* RULE as a policy line, quoting the values that need it. */
 static void rule_text(const struct emb_rule *rule, struct strbuf *sb)
 {
@@ -458,7 +615,7 @@ static void rule_text(const struct emb_rule *rule, struct strbuf *sb)
 void push_policy_show(struct daemon *d, struct strbuf *reply)
 {
 	struct generation *g = daemon_current(d);
-	struct strbuf rules = { 0 }, files = { 0 };
+	struct strbuf rules = { 0 }, files = { 0 }, source = { 0 };
 	char loaded[48], hex[65];
 	size_t shown = 0, total = 0;
 	struct json j;
@@ -507,6 +664,8 @@ void push_policy_show(struct daemon *d, struct strbuf *reply)
 	json_str(&j, "source", g->source);
 	if (g->source[0] == 'p')
 		json_i64(&j, "pushed_by", g->pushed_by);
+	push_source_json(d, &source);
+	json_raw(&j, "source_detail", source.buf && !source.oom ? source.buf : "{}");
 	json_str(&j, "signed_by", g->signer);
 	json_str(&j, "mode", emb_mode_name(g->mode));
 	json_str(&j, "running", emb_running_name(g->policy.running));
@@ -516,4 +675,5 @@ void push_policy_show(struct daemon *d, struct strbuf *reply)
 	json_end(&j);
 	sb_free(&rules);
 	sb_free(&files);
+	sb_free(&source);
 }

@@ -29,6 +29,22 @@ struct daemon;
 void push_handle(struct daemon *d, int fd, const char *header, const char *leftover,
 		 size_t leftover_len, const struct ucred *cred, struct strbuf *reply);
 
+/*
+ * Where the policy in force comes from, as a JSON object into OUT, for status, policy show and
+ * the log: {"kind":"files","files":[...]} or {"kind":"push","name","version","signed_by",
+ * "kept","policy_paths":[the --policy paths, not in force],"revert":"embargo push --revert"}.
+ */
+void push_source_json(struct daemon *d, struct strbuf *out);
+
+/*
+ * Handles "revert ARGS" (ARGS: "" or {"token":...,"sig":...}): back from a pushed policy to the
+ * --policy files, checked as at start, swapped in at once; the pushed policy is removed from the
+ * state directory so that a restart loads the files too, and a "policy" record with action
+ * "revert" is logged. With trusted keys, a revert token signed by one of them is needed.
+ */
+void push_revert(struct daemon *d, const char *args, const struct ucred *cred,
+		 struct strbuf *reply);
+
 /* The reply to "policy": the policy in force, for `embargo policy show`. */
 void push_policy_show(struct daemon *d, struct strbuf *reply);
 

@@ -27,6 +27,9 @@ void emb_control_parse_line(char *buf, size_t len, struct emb_control_line *ret)
 	} else if (!strcmp(buf, "unload") || !strncmp(buf, "unload ", 7)) {
 		l.verb = EMB_CONTROL_UNLOAD;
 		l.args = buf[6] ? buf + 7 : "";
+	} else if (!strcmp(buf, "revert") || !strncmp(buf, "revert ", 7)) {
+		l.verb = EMB_CONTROL_REVERT;
+		l.args = buf[6] ? buf + 7 : "";
 	} else if (!strcmp(buf, "ping")) {
 		l.verb = EMB_CONTROL_PING;
 	} else if (!strcmp(buf, "reload")) {

@@ -17,12 +17,13 @@ enum emb_control_verb {
 	EMB_CONTROL_UNLOAD,	 /* "unload", or "unload ARGS" (a JSON object) */
 	EMB_CONTROL_PING,	 /* "ping" */
 	EMB_CONTROL_RELOAD,	 /* "reload": what SIGHUP does, with its result */
+	EMB_CONTROL_REVERT,	 /* "revert", or "revert ARGS" (a JSON object): back to --policy */
 };
 
 struct emb_control_line {
 	enum emb_control_verb verb;
 	const char *line; /* the request line, NUL-terminated in place, without its newline */
-	const char *args; /* after "push " or "unload ": "" for other verbs and a bare "unload" */
+	const char *args; /* after "push ", "unload " or "revert ": "" otherwise */
 	const char *rest; /* the bytes read after the newline: the start of a push's payload */
 	size_t rest_len;
 };

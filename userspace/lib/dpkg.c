@@ -185,3 +185,92 @@ void emb_dpkg_owners_free(struct emb_dpkg_owners *owners)
 	free(owners->names);
 	*owners = (struct emb_dpkg_owners){ 0 };
 }
+
+/* The end of one stanza of the status file: keeps NAME when it is installed and Essential. */
+static int essential_stanza_end(struct emb_dpkg_owners *o, const char *name, bool essential,
+				bool installed)
+{
+	if (!name[0] || !essential || !installed)
+		return 0;
+	return owners_add(o, name, strlen(name));
+}
+
+int emb_dpkg_essential(const char *admin_dir, struct emb_dpkg_owners *out)
+{
+	struct emb_dpkg_owners o = { 0 };
+	char path[PATH_MAX], name[256] = "", *line = NULL;
+	bool essential = false, installed = false;
+	size_t cap = 0;
+	ssize_t len;
+	int r = 0;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/status", admin_dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			return -errno;
+		*out = o;
+		return 0;
+	}
+	/* Stanzas of "Field: value" lines, a blank line between two; continuations start blank. */
+	while (!r && (len = getline(&line, &cap, f)) >= 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len) {
+			r = essential_stanza_end(&o, name, essential, installed);
+			name[0] = '\0';
+			essential = installed = false;
+		} else if (!strncmp(line, "Package:", 8)) {
+			const char *v = line + 8 + strspn(line + 8, " \t");
+
+			snprintf(name, sizeof(name), "%s", v);
+		} else if (!strncmp(line, "Essential:", 10)) {
+			essential = !strcmp(line + 10 + strspn(line + 10, " \t"), "yes");
+		} else if (!strncmp(line, "Status:", 7)) {
+			/* "want flag status": what is on disk is the last word. */
+			const char *last = strrchr(line, ' ');
+
+			installed = last && (!strcmp(last + 1, "installed") ||
+					     !strcmp(last + 1, "half-configured") ||
+					     !strcmp(last + 1, "unpacked") ||
+					     !strcmp(last + 1, "triggers-awaited") ||
+					     !strcmp(last + 1, "triggers-pending"));
+		}
+	}
+	if (!r && ferror(f))
+		r = -EIO;
+	if (!r)
+		r = essential_stanza_end(&o, name, essential, installed);
+	free(line);
+	fclose(f);
+	if (r) {
+		emb_dpkg_owners_free(&o);
+		return r;
+	}
+	if (o.n > 1) {
+		size_t k = 1;
+
+		qsort(o.names, o.n, sizeof(*o.names), name_cmp);
+		for (size_t i = 1; i < o.n; i++) {
+			if (strcmp(o.names[i], o.names[k - 1]))
+				o.names[k++] = o.names[i];
+			else
+				free(o.names[i]);
+		}
+		o.n = k;
+	}
+	*out = o;
+	return 0;
+}
+
+bool emb_dpkg_is_essential(const struct emb_dpkg_owners *essential, const char *name)
+{
+	size_t len = strcspn(name, ":");
+
+	for (size_t i = 0; i < essential->n; i++)
+		if (strlen(essential->names[i]) == len && !memcmp(essential->names[i], name, len))
+			return true;
+	return false;
+}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "dpkg.h"
 #include "explain.h"
 #include "guard.h"
 
@@ -30,7 +32,25 @@ static const struct {
 
 static const char *const bin_dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
 
+/* The programs a login goes through, on the console and over the network. */
+static const char *const login_programs[] = { "login", "getty", "agetty", "sulogin", "sshd" };
+
+static int files_add(struct emb_guard_files *files, const char *what, const char *package,
+		     const char *path);
+
 int emb_guard_files_add(struct emb_guard_files *files, const char *what, const char *path)
+{
+	return files_add(files, what, NULL, path);
+}
+
+int emb_guard_files_add_package(struct emb_guard_files *files, const char *package,
+				const char *path)
+{
+	return files_add(files, EMB_GUARD_WHAT_ESSENTIAL_FILE, package, path);
+}
+
+static int files_add(struct emb_guard_files *files, const char *what, const char *package,
+		     const char *path)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -52,6 +72,8 @@ int emb_guard_files_add(struct emb_guard_files *files, const char *what, const c
 		files->cap = cap;
 	}
 	files->v[files->n].what = what;
+	snprintf(files->v[files->n].package, sizeof(files->v[files->n].package), "%s",
+		 package ? package : "");
 	strcpy(files->v[files->n].path, real);
 	files->v[files->n].dev = dev;
 	files->v[files->n].ino = st.st_ino;
@@ -186,24 +208,365 @@ static int collect_libc(struct emb_guard_files *files, const char *pid)
 	return err;
 }
 
-int emb_guard_collect(struct emb_guard_files *files)
+/* NAME in each of bin_dirs, as WHAT. */
+static int add_in_bin_dirs(struct emb_guard_files *files, const char *what, const char *name)
 {
 	char path[PATH_MAX];
+	int err = 0;
+
+	for (size_t j = 0; !err && j < sizeof(bin_dirs) / sizeof(bin_dirs[0]); j++) {
+		snprintf(path, sizeof(path), "%s/%s", bin_dirs[j], name);
+		err = add_if_there(files, what, path);
+	}
+	return err;
+}
+
+/* PATH as WHAT, and the dynamic loader it names, when it exists. */
+static int add_with_loader(struct emb_guard_files *files, const char *what, const char *path)
+{
+	char interp[PATH_MAX];
+	bool has_interp = false;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	has_interp = elf_interp(fd, interp, sizeof(interp));
+	close(fd);
+	err = add_if_there(files, what, path);
+	if (!err && has_interp)
+		err = add_if_there(files, EMB_GUARD_WHAT_LOADER, interp);
+	return err;
+}
+
+/*
+ * embargod: this process when it is embargod, else the embargod installed beside it (embargo
+ * check judges the policy for the embargod it comes with), and where packages install it.
+ */
+static int collect_embargod(struct emb_guard_files *files)
+{
+	char self[PATH_MAX], path[PATH_MAX + 16], *slash;
+	int err = 0;
+
+	if (read_exe_link("/proc/self/exe", self, sizeof(self))) {
+		slash = strrchr(self, '/');
+		if (!strcmp(slash + 1, "embargod")) {
+			err = collect_exe(files, "self", EMB_GUARD_WHAT_SELF);
+		} else {
+			char interp[PATH_MAX];
+			int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/embargod", self);
+			err = add_with_loader(files, EMB_GUARD_WHAT_SELF, path);
+			/* This program's loader is embargod's too, wherever that is. */
+			if (fd >= 0 && !err && elf_interp(fd, interp, sizeof(interp)))
+				err = add_if_there(files, EMB_GUARD_WHAT_LOADER, interp);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (!err)
+		err = add_with_loader(files, EMB_GUARD_WHAT_SELF, "/usr/sbin/embargod");
+	if (!err)
+		err = add_with_loader(files, EMB_GUARD_WHAT_SELF, "/usr/local/sbin/embargod");
+	return err;
+}
+
+int emb_guard_collect(struct emb_guard_files *files)
+{
 	int err;
 
 	err = collect_exe(files, "1", EMB_GUARD_WHAT_PID1);
 	if (!err)
-		err = collect_exe(files, "self", EMB_GUARD_WHAT_SELF);
+		err = add_if_there(files, EMB_GUARD_WHAT_INIT, "/sbin/init");
+	if (!err)
+		err = collect_embargod(files);
 	if (!err)
 		err = collect_libc(files, "self");
 	if (!err)
 		err = collect_libc(files, "1");
+	if (!err)
+		err = add_if_there(files, EMB_GUARD_WHAT_SHELL, "/bin/sh");
+	for (size_t i = 0; !err && i < sizeof(login_programs) / sizeof(login_programs[0]); i++)
+		err = add_in_bin_dirs(files, EMB_GUARD_WHAT_LOGIN, login_programs[i]);
 	for (size_t i = 0; !err && i < sizeof(package_managers) / sizeof(package_managers[0]); i++)
-		for (size_t j = 0; !err && j < sizeof(bin_dirs) / sizeof(bin_dirs[0]); j++) {
-			snprintf(path, sizeof(path), "%s/%s", bin_dirs[j],
-				 package_managers[i].name);
-			err = add_if_there(files, package_managers[i].what, path);
+		err = add_in_bin_dirs(files, package_managers[i].what, package_managers[i].name);
+	return err;
+}
+
+/* Whether LISTED (a line of a dpkg file list) names a file right in a bin or sbin directory. */
+static bool in_bin_dir(const char *listed)
+{
+	const char *slash = strrchr(listed, '/');
+
+	if (!slash || slash == listed || !slash[1])
+		return false;
+	return (slash - listed >= 4 && !strncmp(slash - 4, "/bin", 4)) ||
+	       (slash - listed >= 5 && !strncmp(slash - 5, "/sbin", 5));
+}
+
+/* The programs one list file names (ADMIN/info/LIST). 0 or -ENOMEM. */
+static int collect_list(struct emb_guard_files *files, const char *info, const char *list,
+			const char *package)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct stat st;
+	int err = 0;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s", info, list) >= (int)sizeof(path))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!err && (len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (line[0] != '/' || !in_bin_dir(line) || stat(line, &st) < 0 ||
+		    !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+			continue;
+		err = files_add(files, EMB_GUARD_WHAT_ESSENTIAL_FILE, package, line);
+		if (err != -ENOMEM)
+			err = 0;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int emb_guard_collect_essential(struct emb_guard_files *files, const char *admin_dir,
+				const struct emb_dpkg_owners *essential)
+{
+	char info[PATH_MAX], **lists = NULL;
+	const char **owner = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	if (!essential->n)
+		return 0;
+	if (snprintf(info, sizeof(info), "%s/info", admin_dir) >= (int)sizeof(info) - NAME_MAX - 2)
+		return 0;
+	dir = opendir(info);
+	if (!dir)
+		return 0;
+	/* NAME.list, or NAME:ARCH.list for a Multi-Arch: same package; in name order. */
+	while (!err && (de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".list"))
+			continue;
+		for (size_t i = 0; i < essential->n; i++) {
+			const char *name = essential->names[i];
+			size_t nlen = strlen(name);
+
+			if (nlen > len - 5 || strncmp(de->d_name, name, nlen) ||
+			    (de->d_name[nlen] != ':' && nlen != len - 5))
+				continue;
+			if (n == cap) {
+				char **v = reallocarray(lists, cap ? 2 * cap : 32, sizeof(*v));
+
+				if (!v) {
+					err = -ENOMEM;
+					break;
+				}
+				lists = v;
+				cap = cap ? 2 * cap : 32;
+			}
+			lists[n] = strdup(de->d_name);
+			if (!lists[n])
+				err = -ENOMEM;
+			else
+				n++;
+			break;
 		}
+	}
+	closedir(dir);
+	if (!err && n) {
+		qsort(lists, n, sizeof(*lists), name_cmp);
+		owner = calloc(n, sizeof(*owner));
+		if (!owner)
+			err = -ENOMEM;
+	}
+	for (size_t k = 0; !err && k < n; k++) {
+		/* The package a list belongs to: its name up to ':' or ".list". */
+		for (size_t i = 0; i < essential->n; i++) {
+			size_t len = strlen(essential->names[i]);
+
+			if (!strncmp(lists[k], essential->names[i], len) &&
+			    (lists[k][len] == ':' || !strcmp(lists[k] + len, ".list")))
+				owner[k] = essential->names[i];
+		}
+		if (owner[k])
+			err = collect_list(files, info, lists[k], owner[k]);
+	}
+	for (size_t k = 0; k < n; k++)
+		free(lists[k]);
+	free(lists);
+	free(owner);
+	return err;
+}
+
+int emb_guard_check_packages(const struct emb_policy *policy, enum emb_mode mode,
+			     const struct emb_dpkg_owners *essential,
+			     struct emb_guard_violations *out)
+{
+	if (mode == EMB_MODE_AUDIT)
+		return 0;
+	for (size_t i = 0; i < policy->n_rules; i++) {
+		const struct emb_rule *r = &policy->rules[i];
+		struct emb_guard_violation *v;
+		size_t len;
+
+		if (r->origin || r->matcher != EMB_MATCH_PACKAGE || r->verdict != EMB_RULE_DENY ||
+		    !emb_dpkg_is_essential(essential, r->value))
+			continue;
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? 2 * out->cap : 8;
+			struct emb_guard_violation *nv = reallocarray(out->v, cap, sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			out->v = nv;
+			out->cap = cap;
+		}
+		v = &out->v[out->n++];
+		memset(v, 0, sizeof(*v));
+		v->what = EMB_GUARD_WHAT_ESSENTIAL;
+		len = strcspn(r->value, ":");
+		snprintf(v->path, sizeof(v->path), "%.*s", (int)len, r->value);
+		v->op = r->op;
+		v->rule = v->written = r;
+	}
+	return 0;
+}
+
+void emb_guard_cache_free(struct emb_guard_cache *cache)
+{
+	if (cache->essential) {
+		emb_dpkg_owners_free(cache->essential);
+		free(cache->essential);
+	}
+	emb_guard_files_free(&cache->essential_files);
+	*cache = (struct emb_guard_cache){ 0 };
+}
+
+/* The Essential packages and their programs, read again unless CACHE still holds them. */
+static int essential_cached(struct emb_guard_cache *cache, const char *admin_dir)
+{
+	char status[PATH_MAX + 8];
+	struct stat st = { 0 };
+	int64_t mtime_ns;
+	int err;
+
+	snprintf(status, sizeof(status), "%s/status", admin_dir);
+	if (stat(status, &st) < 0 && errno != ENOENT)
+		return -errno;
+	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (cache->valid && !strcmp(cache->admin_dir, admin_dir) && cache->dev == st.st_dev &&
+	    cache->ino == st.st_ino && cache->size == (uint64_t)st.st_size &&
+	    cache->mtime_ns == mtime_ns)
+		return 0;
+	emb_guard_cache_free(cache);
+	cache->essential = calloc(1, sizeof(*cache->essential));
+	if (!cache->essential)
+		return -ENOMEM;
+	err = emb_dpkg_essential(admin_dir, cache->essential);
+	if (!err)
+		err = emb_guard_collect_essential(&cache->essential_files, admin_dir,
+						  cache->essential);
+	if (err) {
+		emb_guard_cache_free(cache);
+		return err;
+	}
+	snprintf(cache->admin_dir, sizeof(cache->admin_dir), "%s", admin_dir);
+	cache->dev = st.st_dev;
+	cache->ino = st.st_ino;
+	cache->size = (uint64_t)st.st_size;
+	cache->mtime_ns = mtime_ns;
+	cache->valid = true;
+	return 0;
+}
+
+int emb_guard_policy(const struct emb_policy *policy, enum emb_mode mode,
+		     const struct emb_resolved *resolved, const char *admin_dir,
+		     struct emb_guard_violations *out)
+{
+	struct emb_guard_cache cache = { 0 };
+	int err = emb_guard_policy_cached(policy, mode, resolved, admin_dir, &cache, out);
+
+	emb_guard_cache_free(&cache);
+	return err;
+}
+
+int emb_guard_policy_cached(const struct emb_policy *policy, enum emb_mode mode,
+			    const struct emb_resolved *resolved, const char *admin_dir,
+			    struct emb_guard_cache *cache, struct emb_guard_violations *out)
+{
+	struct emb_guard_violations found = { 0 };
+	struct emb_guard_files files = { 0 };
+	size_t n = out->n;
+	int err;
+
+	if (!admin_dir)
+		admin_dir = EMB_DPKG_ADMIN_DEFAULT;
+	err = emb_guard_collect(&files);
+	if (!err)
+		err = essential_cached(cache, admin_dir);
+	/* The critical files first: a program of both is named as the boot's (/bin/sh). */
+	for (size_t i = 0; !err && i < cache->essential_files.n; i++) {
+		const struct emb_guard_file *f = &cache->essential_files.v[i];
+
+		err = files_add(&files, f->what, f->package, f->path);
+		if (err != -ENOMEM)
+			err = 0;
+	}
+	if (!err)
+		err = emb_guard_check_packages(policy, mode, cache->essential, &found);
+	if (!err)
+		err = emb_guard_check(policy, resolved, &files, &found);
+	for (size_t i = 0; !err && i < found.n; i++) {
+		const struct emb_guard_violation *v = &found.v[i];
+		bool said = false;
+
+		/* A file of an Essential package its package= rule denies: the package says it. */
+		for (size_t k = 0; k < found.n && strcmp(v->what, EMB_GUARD_WHAT_ESSENTIAL); k++)
+			said |= !strcmp(found.v[k].what, EMB_GUARD_WHAT_ESSENTIAL) &&
+				found.v[k].written == v->written;
+		/* One program a rule and Essential package is enough (dir=/usr/bin: not hundreds). */
+		for (size_t k = out->n; k < n && !strcmp(v->what, EMB_GUARD_WHAT_ESSENTIAL_FILE);
+		     k++)
+			said |= !strcmp(out->v[k].what, v->what) &&
+				out->v[k].written == v->written && out->v[k].op == v->op &&
+				!strcmp(out->v[k].package, v->package);
+		if (said)
+			continue;
+		if (n == out->cap) {
+			size_t cap = out->cap ? 2 * out->cap : 8;
+			struct emb_guard_violation *nv = reallocarray(out->v, cap, sizeof(*nv));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			out->v = nv;
+			out->cap = cap;
+		}
+		out->v[n++] = *v;
+	}
+	if (!err)
+		out->n = n;
+	emb_guard_violations_free(&found);
+	emb_guard_files_free(&files);
 	return err;
 }
 
@@ -292,6 +655,7 @@ static int add_violation(struct emb_guard_violations *out, size_t *n, const stru
 	v = &out->v[*n];
 	memset(v, 0, sizeof(*v));
 	v->what = file->what;
+	memcpy(v->package, file->package, sizeof(v->package));
 	strcpy(v->path, file->path);
 	v->op = op;
 	if (entry) {
@@ -409,6 +773,10 @@ int emb_guard_format(const struct emb_guard_violation *v, char *buf, size_t size
 		out_puts(&o, "' would deny ");
 		out_puts(&o, v->what);
 		out_putc(&o, ' ');
+		if (v->package[0]) {
+			out_puts(&o, v->package);
+			out_putc(&o, ' ');
+		}
 		out_puts(&o, v->path);
 	} else {
 		out_puts(&o, v->what);

@@ -27,4 +27,13 @@ int emb_unload_token_format(const char *host, int64_t expires, char *buf, size_t
 int emb_unload_token_check(const char *text, size_t len, const char *host, int64_t now, char *why,
 			   size_t why_size);
 
+/*
+ * The revert token: the same, titled "embargo revert token", lets "embargo push --revert" put
+ * the --policy files back in force on a host whose embargod requires signed policies. Neither
+ * token is accepted for the other.
+ */
+int emb_revert_token_format(const char *host, int64_t expires, char *buf, size_t size);
+int emb_revert_token_check(const char *text, size_t len, const char *host, int64_t now, char *why,
+			   size_t why_size);
+
 #endif /* EMB_UNLOAD_TOKEN_H */
