@@ -304,9 +304,9 @@ done </etc/vmtest/modules
 n=0
 while IFS= read -r script; do
 	n=$((n + 1))
-	mark "BEGIN $n"
+	mark "BEGIN $n $(cut -d ' ' -f 1 /proc/uptime)"
 	(cd /tmp && exec sh "$script") </dev/null 2>&1
-	mark "END $n $?"
+	mark "END $n $? $(cut -d ' ' -f 1 /proc/uptime)"
 done </etc/vmtest/scripts
 
 mark "DMESG-BEGIN"
@@ -398,8 +398,10 @@ console_text <"$log" | awk -v tag="$tag " -v dir="$res" '
 		if (f[1] == "BEGIN") {
 			out = dir "/out." f[2]
 			printf "" > out
+			print f[3] > (dir "/begin." f[2])
 		} else if (f[1] == "END") {
 			print f[3] > (dir "/rc." f[2])
+			print f[4] > (dir "/end." f[2])
 			close(out)
 			out = ""
 		} else if (f[1] == "DMESG-BEGIN") {
@@ -438,6 +440,13 @@ if [ -f "$res/notes" ]; then
 	sed 's/^/vmtest: guest: /' "$res/notes"
 fi
 
+# took N: how long script N ran, in guest seconds (which pass like the host's under TCG), so
+# that the heavy ones show in the results.
+took() {
+	[ -s "$res/begin.$1" ] && [ -s "$res/end.$1" ] || return 0
+	awk '{ t[NR] = $1 } END { printf " (%.0f s)", t[2] - t[1] }' "$res/begin.$1" "$res/end.$1"
+}
+
 failed=0
 if [ -n "$modules" ]; then
 	if [ ! -f "$res/init" ]; then
@@ -465,9 +474,9 @@ for i in "${!script_paths[@]}"; do
 		fi
 		failed=1
 	elif [ "$(cat "$res/rc.$n")" = 0 ]; then
-		echo "ok - $label: $name"
+		echo "ok - $label: $name$(took "$n")"
 	else
-		echo "not ok - $label: $name (exit status $(cat "$res/rc.$n"))"
+		echo "not ok - $label: $name (exit status $(cat "$res/rc.$n"))$(took "$n")"
 		failed=1
 	fi
 done
