@@ -25,13 +25,17 @@ options:
   --modules NAME,...     load these kernel modules (and what they depend on) before
                          the scripts run, e.g. --modules overlay,loop
   --timeout SECS         kill the VM after SECS seconds, boot included (default: 600)
+  --workdir DIR          keep this run's files (console log, qemu's errors) in DIR, made
+                         if missing and refused while another run uses it (default: a new
+                         directory under build/vm/runs)
   --verbose              also stream the raw serial console while the VM runs
   -h, --help             show this help
 
 The guest has /usr/bin/embargod and /usr/bin/embargo from ${EMBARGO_BUILD:-build}, with
 their shared libraries. Relative SCRIPT and --include paths are taken from the current
-directory. Kernels are fetched once by scripts/fetch-kernel.sh; the console log is kept
-in build/vm/console-<suite>.log.
+directory. Kernels are fetched once by scripts/fetch-kernel.sh into build/vm/kernels,
+which every run shares; each run has a work directory of its own, so runs on the same
+kernel can go at the same time. The console log is kept there as console.log.
 EOF
 }
 
@@ -48,13 +52,14 @@ abspath() {
 
 kernel=6.1
 timeout_secs=600
+workdir=
 modules=
 verbose=0
 includes=()
 envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--kernel | --include | --env | --modules | --timeout)
+	--kernel | --include | --env | --modules | --timeout | --workdir)
 		[ $# -ge 2 ] || die "$1 needs an argument"
 		case "$1" in
 		--kernel) kernel=$2 ;;
@@ -66,6 +71,7 @@ while [ $# -gt 0 ]; do
 			;;
 		--modules) modules=$2 ;;
 		--timeout) timeout_secs=$2 ;;
+		--workdir) workdir=$2 ;;
 		esac
 		shift 2
 		;;
@@ -95,6 +101,8 @@ done
 case "$timeout_secs" in
 '' | *[!0-9]*) die "--timeout needs a whole number of seconds" ;;
 esac
+# Taken from the current directory, like the other paths.
+[ -z "$workdir" ] || workdir=$(realpath -m -s -- "$workdir")
 
 script_names=("$@")
 script_paths=()
@@ -112,26 +120,11 @@ build=$(realpath -m -s -- "${EMBARGO_BUILD:-$root/build}")
 for b in embargod embargo; do
 	[ -x "$build/$b" ] || die "$build/$b not found: run 'make' first"
 done
-for tool in qemu-system-x86_64 cpio gzip timeout ldd; do
+for tool in qemu-system-x86_64 cpio gzip timeout ldd flock; do
 	command -v "$tool" >/dev/null ||
 		die "$tool not found: run 'make test-deps' (qemu-system-x86, busybox-static, cpio)"
 done
 [ -x /bin/busybox ] || die "/bin/busybox not found: run 'make test-deps' (busybox-static)"
-
-cd "$root"
-kdir=$(scripts/fetch-kernel.sh "$kernel")
-version=$(cat "$kdir/version")
-release=$(cat "$kdir/release")
-suite=${kdir##*/}
-label="vm($version)"
-
-mkdir -p build/vm
-work=$(mktemp -d "build/vm/.vmtest-$suite.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-stage=$work/root
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc/vmtest,proc,sys,dev,tmp,run,root,lib64}
-
-# ---- the guest's files ----
 
 # Prints the shared libraries (and the dynamic loader) that the given ELF files load;
 # prints nothing for static binaries and for files that are not ELF.
@@ -147,6 +140,41 @@ shared_libs() {
 	done | sort -u
 }
 
+# Every library the guest needs, before anything is fetched or booted: a missing one ends
+# the run here. (shared_libs dies in a subshell of its own, so its status has to be checked.)
+elf_inputs=("$build/embargod" "$build/embargo")
+for inc in ${includes[@]+"${includes[@]}"}; do
+	while IFS= read -r -d '' f; do
+		elf_inputs+=("$f")
+	done < <(find "$inc" -type f -print0)
+done
+libs=$(shared_libs "${elf_inputs[@]}") || exit 2
+
+cd "$root"
+kdir=$(scripts/fetch-kernel.sh "$kernel")
+version=$(cat "$kdir/version")
+release=$(cat "$kdir/release")
+suite=${kdir##*/}
+label="vm($version)"
+
+# The run's own directory: runs on one kernel at the same time must not share a console log.
+if [ -z "$workdir" ]; then
+	mkdir -p build/vm/runs
+	workdir=$(mktemp -d "$root/build/vm/runs/$suite.XXXXXX")
+else
+	mkdir -p -- "$workdir" || die "cannot make $workdir"
+fi
+exec 9>"$workdir/lock"
+flock -n 9 || die "$workdir is in use by another run"
+rm -f -- "$workdir/console.log" "$workdir/qemu.err"
+# The guest's tree and its initramfs are only needed until the boot is over.
+work=$(mktemp -d "$workdir/tmp.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+stage=$work/root
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc/vmtest,proc,sys,dev,tmp,run,root,lib64}
+
+# ---- the guest's files ----
+
 # Copies a file or folder to the same absolute path under the guest's root.
 install_path() {
 	local src=$1
@@ -159,24 +187,21 @@ install_path() {
 	fi
 }
 
-elf_inputs=("$build/embargod" "$build/embargo")
 install -m 0755 "$build/embargod" "$stage/usr/bin/embargod"
 install -m 0755 "$build/embargo" "$stage/usr/bin/embargo"
 for inc in ${includes[@]+"${includes[@]}"}; do
 	install_path "$inc"
-	while IFS= read -r -d '' f; do
-		elf_inputs+=("$f")
-	done < <(find "$inc" -type f -print0)
 done
 for p in "${script_paths[@]}"; do
 	install_path "$p"
 done
 while IFS= read -r lib; do
+	[ -n "$lib" ] || continue
 	# Libraries go to the path ldd named, as real files, so the guest's loader finds them
 	# in its default directories without an ld.so.cache.
 	mkdir -p "$stage$(dirname "$lib")"
 	cp -L --remove-destination -- "$lib" "$stage$lib"
-done < <(shared_libs "${elf_inputs[@]}")
+done <<<"$libs"
 
 # Modules: the packages carry no modules.dep, so dependencies come from each module's own
 # "depends=" modinfo string; the guest loads them in dependency order with busybox insmod.
@@ -279,9 +304,9 @@ done </etc/vmtest/modules
 n=0
 while IFS= read -r script; do
 	n=$((n + 1))
-	mark "BEGIN $n"
+	mark "BEGIN $n $(cut -d ' ' -f 1 /proc/uptime)"
 	(cd /tmp && exec sh "$script") </dev/null 2>&1
-	mark "END $n $?"
+	mark "END $n $? $(cut -d ' ' -f 1 /proc/uptime)"
 done </etc/vmtest/scripts
 
 mark "DMESG-BEGIN"
@@ -300,15 +325,15 @@ while IFS= read -r applet; do
 	esac
 done < <(/bin/busybox --list-full)
 
-initrd=build/vm/initramfs-$suite.cpio.gz
+initrd=$work/initramfs.cpio.gz
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) |
-	gzip -1 >"$work/initramfs.cpio.gz"
-mv "$work/initramfs.cpio.gz" "$initrd"
+	gzip -1 >"$initrd"
+rm -rf "$stage"
 
 # ---- boot ----
 
-log=build/vm/console-$suite.log
-qemu_err=build/vm/qemu-$suite.err
+log=$workdir/console.log
+qemu_err=$workdir/qemu.err
 # lsm= puts bpf among the active LSMs (Debian's default list leaves it out); integrity
 # is there for bpf_ima_file_hash(). panic=-1 with -no-reboot turns a panic into a qemu
 # exit instead of a hang until the timeout. No oops=panic: an oops kills only the task, so
@@ -373,8 +398,10 @@ console_text <"$log" | awk -v tag="$tag " -v dir="$res" '
 		if (f[1] == "BEGIN") {
 			out = dir "/out." f[2]
 			printf "" > out
+			print f[3] > (dir "/begin." f[2])
 		} else if (f[1] == "END") {
 			print f[3] > (dir "/rc." f[2])
+			print f[4] > (dir "/end." f[2])
 			close(out)
 			out = ""
 		} else if (f[1] == "DMESG-BEGIN") {
@@ -413,6 +440,13 @@ if [ -f "$res/notes" ]; then
 	sed 's/^/vmtest: guest: /' "$res/notes"
 fi
 
+# took N: how long script N ran, in guest seconds (which pass like the host's under TCG), so
+# that the heavy ones show in the results.
+took() {
+	[ -s "$res/begin.$1" ] && [ -s "$res/end.$1" ] || return 0
+	awk '{ t[NR] = $1 } END { printf " (%.0f s)", t[2] - t[1] }' "$res/begin.$1" "$res/end.$1"
+}
+
 failed=0
 if [ -n "$modules" ]; then
 	if [ ! -f "$res/init" ]; then
@@ -440,9 +474,9 @@ for i in "${!script_paths[@]}"; do
 		fi
 		failed=1
 	elif [ "$(cat "$res/rc.$n")" = 0 ]; then
-		echo "ok - $label: $name"
+		echo "ok - $label: $name$(took "$n")"
 	else
-		echo "not ok - $label: $name (exit status $(cat "$res/rc.$n"))"
+		echo "not ok - $label: $name (exit status $(cat "$res/rc.$n"))$(took "$n")"
 		failed=1
 	fi
 done
