@@ -164,7 +164,7 @@ log() {
 is "embargo log lists no start or stop record unasked" \
 	"$(log | grep -cE '^[^ ]*  st(art|op) ')" 0
 is "  --event start lists both starts" \
-	"$(log --event start | grep -c "^[^ ]*  start  version=$version  tier=")" 2
-is "  --event stop both stops" "$(log --event stop | grep -c "^[^ ]*  stop   version=$version  ")" 2
+	"$(log --event start | grep -c "^[^ ]*  start  pid=[0-9]*  version=$version  tier=")" 2
+is "  --event stop both stops" "$(log --event stop | grep -c "^[^ ]*  stop   pid=[0-9]*  version=$version  ")" 2
 
 done_testing

@@ -149,6 +149,8 @@ static void print_lifecycle_record(const struct emb_log_event *e, const char *li
 					      "enforcement", "pin_dir" };
 
 	printf("%-30s  %-5s", e->time_str, e->event);
+	if (e->has_pid)
+		printf("  pid=%llu", e->pid);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		unsigned long long n;
 		char *v = json_get_string(line, fields[i]);
