@@ -139,8 +139,8 @@ is "embargod --tier <TAB>: auto, lsm, tracepoint" \
 # --- policy files: *.policy and directories, not other files
 is "embargo check <TAB>: policy files and directories, not b.txt" \
 	"$(completions embargo check "" | tr '\n' ' ')" "a.policy other rules.d "
-is "embargo push <TAB>: the same" "$(completions embargo push "" | tr '\n' ' ')" \
-	"a.policy other rules.d "
+is "embargo push <TAB>: the same, and its subcommand" \
+	"$(completions embargo push "" | tr '\n' ' ')" "a.policy other revert-token rules.d "
 is "embargod --policy <TAB>: the same" "$(completions embargod --policy "" | tr '\n' ' ')" \
 	"a.policy other rules.d "
 is "embargo scan --policy r<TAB>: rules.d" "$(completions embargo scan --policy r)" "rules.d"

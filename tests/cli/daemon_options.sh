@@ -72,17 +72,17 @@ log-keep	5
 no-pin
 CONF
 run --check --config "$T/embargod.conf"
-is "--check with --config: the file's policy= (name=value) is read" "$out" \
-	"configuration OK: 2 rules"
+is "--check with --config: the file's policy= and mode (name=value) are read" "$out" \
+	"configuration OK: 2 rules, mode audit"
 is "  exit status 0" "$rc" 0
 
 sed -i "s|^policy=.*|--policy $T/conf#1/three.policy|" "$T/embargod.conf"
 run --check --config "$T/embargod.conf"
 is "'--policy FILE' in the file (dashes allowed, '#' inside a path kept)" "$out" \
-	"configuration OK: 3 rules"
+	"configuration OK: 3 rules, mode audit"
 
 run --check --config "$T/embargod.conf" --policy "$T/two.policy"
-is "the command line wins over the file" "$out" "configuration OK: 2 rules"
+is "the command line wins over the file" "$out" "configuration OK: 2 rules, mode audit"
 case $err in
 *"$T/embargod.conf:4: policy: the command line's option is used instead"*)
 	ok "  and says which line of the file it overrides" ;;
@@ -128,7 +128,8 @@ is "  exit status 2" "$rc" 2
 cp "$top/dist/embargod.conf" "$T/example.conf"
 chmod 644 "$T/example.conf"
 run --check --config "$T/example.conf" --policy "$T/two.policy"
-is "the shipped example dist/embargod.conf is accepted" "$out" "configuration OK: 2 rules"
+is "the shipped example dist/embargod.conf is accepted" "$out" \
+	"configuration OK: 2 rules, mode enforce"
 is "  and says nothing" "$err" ""
 
 done_testing

@@ -79,7 +79,7 @@ embargo report --html "$T/r.html" --event drop --json "$L" > "$T/out"
 check "report --event drop counts the drop record" grep -q '"events":1' "$T/out"
 embargo log --event fork "$L" > /dev/null 2> "$T/err"
 check "an unknown --event exits 2" [ "$?" -eq 2 ]
-check "...naming every event" grep -q 'exec, mmap, open, kill, tamper, chain, drop, start or stop' "$T/err"
+check "...naming every event" grep -q 'exec, mmap, open, kill, tamper, chain, drop, start, stop, policy, takeover or unload' "$T/err"
 
 # --since and --until: dates and times ago (the log's first events are before 2026-12-02, the
 # others from a day ago on).

@@ -278,7 +278,7 @@ static void test_event_kinds(void)
 	for (const struct emb_log_event_kind *k = emb_log_event_kinds; k->name; k++, n++)
 		is_int(emb_log_filter_set(&f, "event", k->name, &what), 0, "--event %s is accepted",
 		       k->name);
-	is_int((int)n, 9, "nine kinds of line");
+	is_int((int)n, 12, "twelve kinds of line");
 	for (uint32_t type = 0; type < 16; type++) {
 		const char *name = emb_event_type_name(type);
 
@@ -288,14 +288,18 @@ static void test_event_kinds(void)
 	}
 	ok(!emb_log_event_is_record("tamper") && emb_log_event_is_record("chain") &&
 		   emb_log_event_is_record("drop") && emb_log_event_is_record("start") &&
-		   emb_log_event_is_record("stop") && !emb_log_event_is_record(NULL),
-	   "chain, drop, start and stop are records");
+		   emb_log_event_is_record("stop") && emb_log_event_is_record("policy") &&
+		   emb_log_event_is_record("takeover") && emb_log_event_is_record("unload") &&
+		   !emb_log_event_is_record(NULL),
+	   "chain, drop, start, stop, policy, takeover and unload are records");
 	ok(emb_log_event_listed("exec", NULL) && emb_log_event_listed("tamper", "exec") &&
 		   !emb_log_event_listed("drop", NULL) && !emb_log_event_listed("drop", "chain") &&
 		   emb_log_event_listed("drop", "drop") && emb_log_event_listed(NULL, NULL),
 	   "records are listed only when asked for");
 	is_int(emb_log_filter_set(&f, "event", "fork", &what), -EINVAL, "--event fork is refused");
-	is_str(what, "exec, mmap, open, kill, tamper, chain, drop, start or stop",
+	is_str(what,
+	       "exec, mmap, open, kill, tamper, chain, drop, start, stop, policy, takeover or "
+	       "unload",
 	       "naming every kind");
 
 	is_int(emb_log_filter_set(&f, "uid", "root", &what), 0, "--uid root");

@@ -494,10 +494,10 @@ int daemon_reload(struct daemon *d, struct strbuf *report)
 			 "a pushed policy is in force: the --policy files (%s) were NOT reloaded; "
 			 "'embargo push --revert' goes back to them",
 			 paths);
-		say("embargod: reload: reloading the pushed policy %s/%s; %s\n", d->state_dir,
-		    PUSH_POLICY_NAME, note);
+		fprintf(stderr, "embargod: reload: reloading the pushed policy %s/%s; %s\n",
+			d->state_dir, PUSH_POLICY_NAME, note);
 	} else {
-		say("embargod: reload: reloading the --policy files (%s)\n", paths);
+		fprintf(stderr, "embargod: reload: reloading the --policy files (%s)\n", paths);
 	}
 	r = daemon_prepare_policy(d);
 	if (!r)

@@ -193,9 +193,10 @@ int emb_log_parse_when(const char *s, int64_t now, struct emb_log_time *ret)
 }
 
 const struct emb_log_event_kind emb_log_event_kinds[] = {
-	{ "exec", false },   { "mmap", false },	 { "open", false }, { "kill", false },
-	{ "tamper", false }, { "chain", true },	 { "drop", true },  { "start", true },
-	{ "stop", true },    { "policy", true }, { NULL, false },
+	{ "exec", false },   { "mmap", false },	 { "open", false },    { "kill", false },
+	{ "tamper", false }, { "chain", true },	 { "drop", true },     { "start", true },
+	{ "stop", true },    { "policy", true }, { "takeover", true }, { "unload", true },
+	{ NULL, false },
 };
 
 static const struct emb_log_event_kind *event_kind(const char *name)
