@@ -54,6 +54,14 @@ int cli_ask(struct cli *cli, const char *request, char **reply);
 void cli_print_source(const char *reply, const char *name);
 
 /*
+ * embargo unload token and embargo push revert-token: writes a token made by FORMAT for
+ * --host NAME, valid --valid SECONDS (default 3600), to the new file ARGV's operand. WHAT
+ * names the command in messages. Returns the CLI's exit status.
+ */
+int cli_make_token(struct cli *cli, int argc, char **argv, const char *what, const char *usage,
+		   int (*format)(const char *host, int64_t expires, char *buf, size_t size));
+
+/*
  * The audit log of the embargod that answers at CLI's control socket (its status names it), or
  * the default log when none answers. *OWNED gets what to free.
  */

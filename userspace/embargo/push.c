@@ -68,70 +68,6 @@ static int push_option(struct cli *cli, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-struct token_options {
-	const char *host;
-	long valid;
-};
-
-static int token_option(struct cli *cli, void *ctx, int c, const char *arg)
-{
-	struct token_options *o = ctx;
-	char *end;
-
-	if (c == 'H') {
-		o->host = arg;
-	} else if (c == 'V') {
-		errno = 0;
-		o->valid = strtol(arg, &end, 10);
-		if (errno || *end || o->valid < 1 || o->valid > 30L * 86400) {
-			cli_error(cli,
-				  "push revert-token: --valid is 1 to 2592000 seconds, not '%s'",
-				  arg);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* embargo push revert-token --host NAME [--valid SECONDS] FILE */
-static int make_revert_token(struct cli *cli, int argc, char **argv)
-{
-	static const struct option extra[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "valid", required_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct token_options o = { .valid = 3600 };
-	char buf[EMB_UNLOAD_TOKEN_MAX];
-	FILE *f;
-	int first, r;
-
-	first = cli_parse_options(cli, argc, argv, push_usage, extra, token_option, &o);
-	if (first < 0)
-		return CLI_EXIT_USAGE;
-	if (argc - first != 1 || !o.host) {
-		fprintf(stderr, "%s", push_usage);
-		return CLI_EXIT_USAGE;
-	}
-	r = emb_revert_token_format(o.host, (int64_t)time(NULL) + o.valid, buf, sizeof(buf));
-	if (r) {
-		cli_error(cli, "push revert-token: --host %s: not a host name", o.host);
-		return CLI_EXIT_USAGE;
-	}
-	/* Never over an existing file. */
-	f = fopen(argv[first], "wxe");
-	if (!f || fputs(buf, f) == EOF || fclose(f) == EOF) {
-		cli_error(cli, "push revert-token: %s: %s", argv[first], strerror(errno));
-		return CLI_EXIT_FAIL;
-	}
-	if (!cli->json)
-		printf("wrote %s: sign it with embargo sign --key KEY %s\n", argv[first],
-		       argv[first]);
-	else
-		printf("{\"token\":\"%s\"}\n", argv[first]);
-	return CLI_EXIT_OK;
-}
-
 /* The files in force again, from the reply's "source" object. */
 static void print_revert_reply(const char *reply)
 {
@@ -260,7 +196,8 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	int first, r, ret = CLI_EXIT_FAIL;
 
 	if (argc > 1 && !strcmp(argv[1], "revert-token"))
-		return make_revert_token(cli, argc - 1, argv + 1);
+		return cli_make_token(cli, argc - 1, argv + 1, "push revert-token", push_usage,
+				      emb_revert_token_format);
 	first = cli_parse_options(cli, argc, argv, push_usage, extra, push_option, &o);
 	if (first < 0)
 		return CLI_EXIT_USAGE;

@@ -28,6 +28,7 @@ static const char unload_usage[] =
 	"valid for SECONDS (default 3600); sign it with embargo sign --key KEY FILE.\n";
 
 struct token_options {
+	const char *what;
 	const char *host;
 	long valid;
 };
@@ -43,7 +44,7 @@ static int token_option(struct cli *cli, void *ctx, int c, const char *arg)
 		errno = 0;
 		o->valid = strtol(arg, &end, 10);
 		if (errno || *end || o->valid < 1 || o->valid > 30L * 86400) {
-			cli_error(cli, "unload token: --valid is 1 to 2592000 seconds, not '%s'",
+			cli_error(cli, "%s: --valid is 1 to 2592000 seconds, not '%s'", o->what,
 				  arg);
 			return -1;
 		}
@@ -51,48 +52,49 @@ static int token_option(struct cli *cli, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static int make_token(struct cli *cli, int argc, char **argv)
+int cli_make_token(struct cli *cli, int argc, char **argv, const char *what, const char *usage,
+		   int (*format)(const char *host, int64_t expires, char *buf, size_t size))
 {
 	static const struct option extra[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "valid", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct token_options o = { .valid = 3600 };
+	struct token_options o = { .what = what, .valid = 3600 };
 	char buf[EMB_UNLOAD_TOKEN_MAX];
 	FILE *f;
 	int first, r;
 
-	first = cli_parse_options(cli, argc, argv, unload_usage, extra, token_option, &o);
+	first = cli_parse_options(cli, argc, argv, usage, extra, token_option, &o);
 	if (first < 0)
 		return CLI_EXIT_USAGE;
 	if (argc - first != 1 || !o.host) {
-		fprintf(stderr, "%s", unload_usage);
+		fprintf(stderr, "%s", usage);
 		return CLI_EXIT_USAGE;
 	}
-	r = emb_unload_token_format(o.host, (int64_t)time(NULL) + o.valid, buf, sizeof(buf));
+	r = format(o.host, (int64_t)time(NULL) + o.valid, buf, sizeof(buf));
 	if (r) {
-		cli_error(cli, "unload token: --host %s: not a host name", o.host);
+		cli_error(cli, "%s: --host %s: not a host name", what, o.host);
 		return CLI_EXIT_USAGE;
 	}
 	/* A new file only (O_EXCL, no symlink followed): a token never replaces anything. */
 	f = fopen(argv[first], "wxe");
 	if (!f && errno == EEXIST) {
 		cli_error(cli,
-			  "unload token: %s: refusing to overwrite: it exists (remove it, or give "
-			  "another name)",
-			  argv[first]);
+			  "%s: %s: refusing to overwrite: it exists (remove it, or give another "
+			  "name)",
+			  what, argv[first]);
 		return CLI_EXIT_FAIL;
 	}
 	if (!f) {
-		cli_error(cli, "unload token: %s: %s", argv[first], strerror(errno));
+		cli_error(cli, "%s: %s: %s", what, argv[first], strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
 	r = fputs(buf, f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0 ? -errno : 0;
 	if (fclose(f) == EOF && !r)
 		r = -errno;
 	if (r) {
-		cli_error(cli, "unload token: %s: %s", argv[first], strerror(-r));
+		cli_error(cli, "%s: %s: %s", what, argv[first], strerror(-r));
 		/* Half a token is of no use: the name was new, so it is ours to take back. */
 		unlink(argv[first]);
 		return CLI_EXIT_FAIL;
@@ -127,7 +129,8 @@ int cmd_unload(struct cli *cli, int argc, char **argv)
 	int first, r, ret = CLI_EXIT_FAIL;
 
 	if (argc > 1 && !strcmp(argv[1], "token"))
-		return make_token(cli, argc - 1, argv + 1);
+		return cli_make_token(cli, argc - 1, argv + 1, "unload token", unload_usage,
+				      emb_unload_token_format);
 	first = cli_parse_options(cli, argc, argv, unload_usage, extra, unload_option, &token_path);
 	if (first < 0)
 		return CLI_EXIT_USAGE;
