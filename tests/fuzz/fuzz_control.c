@@ -104,10 +104,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   (!strncmp(l.line, "unload ", 7) && l.args == l.line + 7));
 		check_unload(l.args);
 		break;
+	case EMB_CONTROL_RELOAD:
+		FUZZ_CHECK(!strcmp(l.line, "reload"));
+		break;
+	case EMB_CONTROL_REVERT:
+		FUZZ_CHECK(!strcmp(l.line, "revert") ||
+			   (!strncmp(l.line, "revert ", 7) && l.args == l.line + 7));
+		break;
 	case EMB_CONTROL_UNKNOWN:
 		FUZZ_CHECK(strcmp(l.line, "status") && strcmp(l.line, "policy") &&
 			   strcmp(l.line, "ping") && strcmp(l.line, "unload") &&
-			   strncmp(l.line, "push ", 5) && strncmp(l.line, "unload ", 7));
+			   strcmp(l.line, "reload") && strcmp(l.line, "revert") &&
+			   strncmp(l.line, "push ", 5) && strncmp(l.line, "unload ", 7) &&
+			   strncmp(l.line, "revert ", 7));
 		break;
 	default:
 		FUZZ_CHECK(!"unknown verb");

@@ -123,10 +123,14 @@ static void check_resume(const struct file *f, const char *buf, size_t len, unsi
 
 	why[0] = 0;
 	r = emb_chain_resume(f->path, &c, why, sizeof(why));
-	FUZZ_CHECK(r == 0 || r == EMB_CHAIN_FRESH || r == -EBADMSG || r == -ENOMSG);
+	FUZZ_CHECK(r == 0 || r == EMB_CHAIN_FRESH || r == -EBADMSG || r == -ENOMSG ||
+		   r == -EMEDIUMTYPE);
 	FUZZ_CHECK(why[0]);
 	FUZZ_CHECK((r == EMB_CHAIN_FRESH) == (len == 0));
-	/* -ENOMSG: the last line is no record; the log does not verify before or after. */
+	/*
+	 * -ENOMSG: the last line is no record; the log does not verify before or after.
+	 * -EMEDIUMTYPE: no log at all, which embargod never writes to.
+	 */
 	if ((r != 0 && r != -EBADMSG) || len >= EMB_LOG_MAX_LINE)
 		return;
 	/*
