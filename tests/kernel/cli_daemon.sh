@@ -4,7 +4,8 @@
 # read the log embargod writes (its status names it) before the default path; status --json
 # says "pinned" as a boolean; a user who is not root is told that root (or --admin-group) is
 # needed. The policy denies only a file this test created.
-# Needs root, busybox, embargod and embargo on PATH, and setpriv.
+# Needs root, busybox, embargod and embargo on PATH, and run_as (EMBARGO_TEST_BIN, or beside
+# EMBARGO_TRY_EXEC).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,6 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/daemon.sh"
 
 tier=${EMBARGO_TIER:?set EMBARGO_TIER to lsm or tracepoint}
+try_exec=${EMBARGO_TRY_EXEC:-try_exec}
+bin=${EMBARGO_TEST_BIN:-$(dirname "$try_exec")}
+embargo=$(command -v embargo)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/embargo-clid.XXXXXX")
 T=$(cd "$T" && pwd -P)
@@ -58,12 +62,12 @@ check "report with no LOG reports on it" grep -q '"events":[1-9]' "$T/out"
 
 # A user who is not root.
 chmod 755 "$T"
-setpriv --reuid=65534 --regid=65534 --clear-groups embargo --control "$S" status > "$T/out" 2> "$T/err"
+"$bin/run_as" 65534 65534 "$embargo" --control "$S" status > "$T/out" 2> "$T/err"
 rc=$?
 check "status as uid 65534: exit 1" [ "$rc" -eq 1 ]
 check "...told that root or the admin group is needed" \
 	grep -q "permission denied on $S: .*serves root, and the members of the group its --admin-group names" "$T/err"
-setpriv --reuid=65534 --regid=65534 --clear-groups embargo --json --control "$S" status > "$T/out" 2>&1
+"$bin/run_as" 65534 65534 "$embargo" --json --control "$S" status > "$T/out" 2>&1
 check "...in JSON too" grep -q '^{"error":"permission denied on ' "$T/out"
 
 daemon_stop
