@@ -15,9 +15,9 @@ trap 'rm -rf "$T"' EXIT
 script=$top/dist/bash-completion/embargo
 
 # completions WORD...: the completions bash offers for the command line WORD... (the last WORD is
-# the one being completed), one a line, sorted. Run in $T/work.
+# the one being completed), one a line, sorted. Run in $T/cwd.
 completions() {
-	(cd "$T/work" && bash --norc --noprofile -c '
+	(cd "$T/cwd" && bash --norc --noprofile -c '
 		script=$1
 		shift
 		. "$script" || exit 1
@@ -77,9 +77,9 @@ help_options() {
 	} | LC_ALL=C sort -u
 }
 
-mkdir -p "$T/work/rules.d" "$T/work/other"
-: > "$T/work/a.policy"
-: > "$T/work/b.txt"
+mkdir -p "$T/cwd/rules.d" "$T/cwd/other"
+: > "$T/cwd/a.policy"
+: > "$T/cwd/b.txt"
 
 if command -v bash > /dev/null; then
 	ok "bash is installed"
