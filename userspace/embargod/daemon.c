@@ -1299,6 +1299,36 @@ static bool peer_allowed(const struct daemon *d, int fd, const struct ucred *cre
 	return false;
 }
 
+int daemon_check_token(struct daemon *d, const char *verb, const char *how, const char *args,
+		       int (*check)(const char *text, size_t len, const char *host, int64_t now,
+				    char *why, size_t why_size),
+		       char *signer, size_t signer_size, char *why, size_t why_size)
+{
+	char *token = NULL, *sig = NULL, what[32];
+	int r = -1;
+
+	if (!d->n_trusted)
+		return 0;
+	if (*args) {
+		token = json_get_string(args, "token");
+		sig = json_get_string(args, "sig");
+	}
+	snprintf(what, sizeof(what), "%s token", verb);
+	if (!token)
+		snprintf(why, why_size,
+			 "%s: trusted keys are configured: a signed %s is needed (%s, embargo "
+			 "sign)",
+			 verb, what, how);
+	else if (!daemon_verify_signature(d, what, token, strlen(token), sig, signer, signer_size,
+					  why, why_size) &&
+		 !check(token, strlen(token), d->hostname, clock_ns(CLOCK_REALTIME) / 1000000000,
+			why, why_size))
+		r = 0;
+	free(token);
+	free(sig);
+	return r;
+}
+
 /*
  * "unload" ends enforcement: everything pinned is removed and embargod exits, its links with
  * it. With trusted keys it takes a token for this host, signed by one of them (ARGS: a JSON
@@ -1307,30 +1337,13 @@ static bool peer_allowed(const struct daemon *d, int fd, const struct ucred *cre
 static void unload_handle(struct daemon *d, const char *args, const struct ucred *cred,
 			  struct strbuf *reply)
 {
-	char *token = NULL, *sig = NULL, signer[128] = "", why[512] = "", time[48];
+	char signer[128] = "", why[512] = "", time[48];
 	struct json j;
 	int r;
 
-	if (*args) {
-		token = json_get_string(args, "token");
-		sig = json_get_string(args, "sig");
-	}
-	if (d->n_trusted) {
-		if (!token) {
-			snprintf(why, sizeof(why),
-				 "unload: trusted keys are configured: a signed unload token is "
-				 "needed (embargo unload token, embargo sign)");
-			goto refuse;
-		}
-		r = daemon_verify_signature(d, "unload token", token, strlen(token), sig, signer,
-					    sizeof(signer), why, sizeof(why));
-		if (r)
-			goto refuse;
-		r = emb_unload_token_check(token, strlen(token), d->hostname,
-					   clock_ns(CLOCK_REALTIME) / 1000000000, why, sizeof(why));
-		if (r)
-			goto refuse;
-	}
+	if (daemon_check_token(d, "unload", "embargo unload token", args, emb_unload_token_check,
+			       signer, sizeof(signer), why, sizeof(why)))
+		goto refuse;
 	r = enforcer_unpin(&d->enf);
 	if (r) {
 		snprintf(why, sizeof(why), "unload: cannot remove the pins in %s: %s",
@@ -1356,15 +1369,12 @@ static void unload_handle(struct daemon *d, const char *args, const struct ucred
 	json_bool(&j, "ok", true);
 	json_str(&j, "unloaded", d->enf.pin_dir[0] ? d->enf.pin_dir : "(nothing was pinned)");
 	json_end(&j);
-	goto out;
+	return;
 refuse:
 	fprintf(stderr, "embargod: unload from uid %u refused: %s\n", cred->uid, why);
 	json_begin(&j, reply);
 	json_str(&j, "error", why);
 	json_end(&j);
-out:
-	free(token);
-	free(sig);
 }
 
 /*

@@ -126,6 +126,16 @@ void daemon_unstage(struct daemon *d);
 int daemon_verify_signature(struct daemon *d, const char *what, const void *buf, size_t len,
 			    const char *sig_text, char *signer, size_t signer_size, char *why,
 			    size_t why_size);
+/*
+ * With trusted keys, VERB ("unload", "revert") needs a token for this host signed by one of
+ * them: ARGS (a JSON object with "token" and "sig", or "") must carry one that CHECK accepts;
+ * HOW says which command makes it. 0 (the key's name into SIGNER), or -1 with WHY. Without
+ * trusted keys: 0.
+ */
+int daemon_check_token(struct daemon *d, const char *verb, const char *how, const char *args,
+		       int (*check)(const char *text, size_t len, const char *host, int64_t now,
+				    char *why, size_t why_size),
+		       char *signer, size_t signer_size, char *why, size_t why_size);
 /* Puts d->staged in force. 0 or -errno (then the previous generation stays). */
 int daemon_commit_policy(struct daemon *d);
 /*

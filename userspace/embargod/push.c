@@ -499,32 +499,14 @@ static int forget_pushed(struct daemon *d)
 
 void push_revert(struct daemon *d, const char *args, const struct ucred *cred, struct strbuf *reply)
 {
-	char *token = NULL, *sig = NULL, signer[128] = "", why[1024] = "",
-	     name[sizeof(d->pushed_name)];
+	char signer[128] = "", why[1024] = "", name[sizeof(d->pushed_name)];
 	struct generation *g;
 	struct json j;
 	int r;
 
-	if (*args) {
-		token = json_get_string(args, "token");
-		sig = json_get_string(args, "sig");
-	}
-	if (d->n_trusted) {
-		if (!token) {
-			snprintf(why, sizeof(why),
-				 "revert: trusted keys are configured: a signed revert token is "
-				 "needed (embargo push revert-token, embargo sign)");
-			goto refuse;
-		}
-		r = daemon_verify_signature(d, "revert token", token, strlen(token), sig, signer,
-					    sizeof(signer), why, sizeof(why));
-		if (r)
-			goto refuse;
-		r = emb_revert_token_check(token, strlen(token), d->hostname, (int64_t)time(NULL),
-					   why, sizeof(why));
-		if (r)
-			goto refuse;
-	}
+	if (daemon_check_token(d, "revert", "embargo push revert-token", args,
+			       emb_revert_token_check, signer, sizeof(signer), why, sizeof(why)))
+		goto refuse;
 	if (!d->pushed) {
 		snprintf(why, sizeof(why),
 			 "revert: no pushed policy is in force: the --policy files are already");
@@ -579,15 +561,12 @@ void push_revert(struct daemon *d, const char *args, const struct ucred *cred, s
 			 "the pushed policy is still in the state directory: a "
 			 "restart would load it again");
 	json_end(&j);
-	goto out;
+	return;
 refuse:
 	fprintf(stderr, "embargod: revert from uid %u refused: %s\n", cred->uid, why);
 	json_begin(&j, reply);
 	json_str(&j, "error", why);
 	json_end(&j);
-out:
-	free(token);
-	free(sig);
 }
 
 /* RULE as a policy line, quoting the values that need it. */
